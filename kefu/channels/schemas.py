@@ -1,0 +1,31 @@
+"""API shapes for channels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kefu.channels.models import ChannelKind
+from kefu.http.types import Name
+
+
+class ChannelRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    kind: ChannelKind
+    name: str
+    active: bool
+    config: dict[str, Any]
+
+
+class ChannelCreate(BaseModel):
+    kind: ChannelKind
+    name: Name
+    config: dict[str, Any] = Field(default={}, max_length=50)
+
+
+class ChannelUpdate(BaseModel):
+    name: Name | None = None
+    active: bool | None = None
+    config: dict[str, Any] | None = Field(default=None, max_length=50)

@@ -1,0 +1,161 @@
+"""The `kefu` command: serve, demo, worker, db, token, bench."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from kefu.auth.models import Role
+from kefu.config import Settings, get_settings
+
+app = typer.Typer(help="kefu 客服 — customer service for online shops", no_args_is_help=True)
+db_app = typer.Typer(help="database schema", no_args_is_help=True)
+token_app = typer.Typer(help="staff API tokens", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+console = Console()
+
+Host = Annotated[str, typer.Option(help="address to listen on")]
+Port = Annotated[int, typer.Option(help="port to listen on")]
+
+
+def _runtime(settings: Settings | None = None):  # noqa: ANN202 — keeps imports lazy for a fast --help
+    from kefu.runtime import build
+
+    return build(settings or get_settings())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database (KEFU_DATABASE_URL) to the latest schema."""
+    from kefu import migrate
+
+    rt = _runtime()
+    migrate.upgrade(rt.engine, revision)
+    console.print(f"[green]database at {revision}[/green]: {rt.engine.url.render_as_string(hide_password=True)}")
+    rt.close()
+
+
+@token_app.command("create")
+def token_create(
+    workspace: Annotated[str, typer.Option(help="workspace key")],
+    role: Annotated[Role, typer.Option(help="role of the token's API account")],
+    email: Annotated[str | None, typer.Option(help="issue for this staff member instead")] = None,
+    name: Annotated[str, typer.Option(help="what the token is for")] = "cli",
+) -> None:
+    """Print a new bearer token (stored hashed; shown only now)."""
+    from sqlalchemy import select
+
+    from kefu.auth import service as auth
+    from kefu.auth.models import Staff
+
+    rt = _runtime()
+    with rt.sessions() as session:
+        ws = auth.get_workspace_by_key(session, workspace)
+        if ws is None:
+            console.print(f"[red]no workspace {workspace!r}[/red]")
+            raise typer.Exit(2)
+        if email:
+            staff = session.scalars(
+                select(Staff).where(Staff.workspace_id == ws.id, Staff.email == email.lower())
+            ).first()
+            if staff is None:
+                console.print(f"[red]no staff member {email!r} in {workspace}[/red]")
+                raise typer.Exit(2)
+        else:
+            staff = auth.service_account(session, workspace=ws, role=role)
+        _, raw = auth.issue_token(session, staff=staff, name=name)
+        session.commit()
+    print(raw)
+    rt.close()
+
+
+def _serve(host: str, port: int, settings: Settings) -> None:
+    import uvicorn
+
+    from kefu.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Serve the API and web UI (KEFU_DATABASE_URL, default SQLite kefu.db)."""
+    _serve(host, port, get_settings())
+
+
+@app.command()
+def demo(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    reset: Annotated[bool, typer.Option(help="drop the demo workspace and seed it again")] = False,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="seed and print, do not serve")] = False,
+) -> None:
+    """Migrate, seed the demo shop (fixed seed), print logins and tokens, and serve."""
+    from kefu import migrate
+    from kefu.demo import seed
+
+    settings = get_settings()
+    rt = _runtime(settings)
+    migrate.upgrade(rt.engine)
+    with rt.sessions() as session:
+        creds = seed.ensure_demo(session, reset=reset)
+        session.commit()
+    rt.close()
+    base = f"http://{host}:{port}"
+    console.print(f"\n[bold]kefu demo — {creds.workspace_name}[/bold] (workspace key: {creds.workspace_key})")
+    console.print(f"  web UI    {base}/login\n  API docs  {base}/docs\n  health    {base}/healthz\n")
+    for login in creds.logins:
+        console.print(f"  {login.role:<11} {login.email:<34} password: {login.password}")
+        console.print(f"  {'':<11} token: {login.token}")
+    console.print(
+        f'\n  try: curl -H "Authorization: Bearer {creds.logins[-1].token}" {base}/api/v1/tickets\n'
+    )
+    if not no_serve:
+        _serve(host, port, settings)
+
+
+@app.command()
+def worker(
+    interval: Annotated[float, typer.Option(help="seconds between sweeps")] = 1.0,
+    once: Annotated[bool, typer.Option(help="one sweep, then exit")] = False,
+) -> None:
+    """Background work: dispatch events left pending (more jobs join as domains grow)."""
+    rt = _runtime()
+    try:
+        while True:
+            n = rt.dispatcher.dispatch_pending()
+            if n:
+                console.print(f"dispatched {n} pending event(s)")
+            if once:
+                break
+            time.sleep(interval)
+    finally:
+        rt.close()
+
+
+@app.command()
+def bench(
+    name: Annotated[str, typer.Argument(help="ingest")],
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    scale: Annotated[float, typer.Option(help="multiply the workload (0.1 for a quick run)")] = 1.0,
+) -> None:
+    """Run a benchmark; every machine-dependent figure comes with a ratio to a same-run reference."""
+    from kefu.bench import BENCHMARKS
+
+    if name not in BENCHMARKS:
+        console.print(f"[red]unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}[/red]")
+        raise typer.Exit(2)
+    result = BENCHMARKS[name](scale=scale)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        console.print_json(data=result)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,32 @@
+"""The process's wiring: settings, engine, session factory and event dispatcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from kefu.config import Settings
+from kefu.db import make_engine, make_sessionmaker
+from kefu.events import DISPATCHER_KEY, Dispatcher
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    dispatcher: Dispatcher
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build(settings: Settings, engine: Engine | None = None) -> Runtime:
+    engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
+    dispatcher = Dispatcher()
+    info = {DISPATCHER_KEY: dispatcher} if settings.dispatch_in_process else {}
+    sessions = make_sessionmaker(engine, **info)
+    dispatcher.sessions = sessions
+    return Runtime(settings=settings, engine=engine, sessions=sessions, dispatcher=dispatcher)
