@@ -1,7 +1,5 @@
 """Settings from KEFU_* environment variables."""
 
-from functools import lru_cache
-
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +19,6 @@ class Settings(BaseSettings):
     sql_echo: bool = False
 
 
-@lru_cache
 def get_settings() -> Settings:
+    """Read the environment now (not cached: the CLI may run several times in one process)."""
     return Settings()
