@@ -17,6 +17,7 @@ from kefu.conversations.api import router as conversations_router
 from kefu.customers.api import router as customers_router
 from kefu.http import errors
 from kefu.http.limits import BodySizeLimit
+from kefu.orders.api import router as orders_router
 from kefu.parties.api import router as parties_router
 from kefu.runtime import Runtime, build
 from kefu.tickets.api import router as tickets_router
@@ -29,6 +30,7 @@ ROUTERS = (
     conversations_router,
     tickets_router,
     parties_router,
+    orders_router,
     widget_router,
 )
 

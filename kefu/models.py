@@ -6,6 +6,7 @@ from kefu.conversations.models import Conversation, Message
 from kefu.customers.models import Customer, CustomerIdentity, CustomerMerge, CustomerTag
 from kefu.db import Base
 from kefu.http.idempotency import IdempotencyRecord
+from kefu.orders.models import Order, OrderItem  # noqa: F401
 from kefu.parties.models import Party, PartyContact
 from kefu.tickets.models import Ticket, TicketConversation, TicketTag, TicketType
 from kefu.timeline.models import Event

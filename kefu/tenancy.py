@@ -50,7 +50,8 @@ def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = raw.partition(":")
-        if prefix != "id":
+        # Ids are BIGINT: a bigger number overflows SQLite's driver and is no cursor of ours anyway.
+        if prefix != "id" or not 0 < int(value) < 2**63:
             raise ValueError(raw)
         return int(value)
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:

@@ -1,6 +1,7 @@
 """Customers: identities, masking, one timeline, audited and reversible merges."""
 
 from kefu.auth.models import Role
+from kefu.orders import service as orders
 
 
 def new_customer(client, world, name="李娜", identities=(), **extra):
@@ -51,7 +52,7 @@ def test_update_tags_and_tier(client, world):
     assert [x["id"] for x in client.get("/api/v1/customers?tag=复购", headers=world.headers()).json()["items"]] == [c["id"]]
 
 
-def test_merge_moves_everything_and_undo_moves_it_back(client, world):
+def test_merge_moves_everything_and_undo_moves_it_back(client, world, runtime):
     h_lead = world.headers(Role.team_lead)
     src = new_customer(client, world, "张伟(微信)", identities=[{"kind": "wechat_openid", "value": "oAbc123"}], tags=["微信"])
     dst = new_customer(client, world, "张伟", identities=[{"kind": "phone", "value": "13800000001"}], tags=["vip"])
@@ -59,6 +60,11 @@ def test_merge_moves_everything_and_undo_moves_it_back(client, world):
         "/api/v1/conversations", json={"channel_id": world.chat.id, "customer_id": src["id"]}, headers=world.headers()
     ).json()
     ticket = client.post("/api/v1/tickets", json={"subject": "漏发", "customer_id": src["id"]}, headers=world.headers()).json()
+    with runtime.sessions() as s:
+        order = orders.create(s, actor=world.system, number="LM001", customer_id=src["id"],
+                              items=[orders.NewItem(sku="SKU-1", title="抱枕", quantity=1, unit_price_cents=5900)])
+        s.commit()
+    order_owner = lambda: client.get(f"/api/v1/orders/{order.id}", headers=h_lead).json()["customer_id"]  # noqa: E731
 
     assert client.post("/api/v1/customer-merges", json={"source_id": src["id"], "target_id": dst["id"]},
                        headers=world.headers(Role.agent)).status_code == 403
@@ -74,6 +80,7 @@ def test_merge_moves_everything_and_undo_moves_it_back(client, world):
     assert client.get(f"/api/v1/customers/{src['id']}", headers=h_lead).json()["merged_into_id"] == dst["id"]
     assert client.get(f"/api/v1/conversations/{conv['id']}", headers=h_lead).json()["customer_id"] == dst["id"]
     assert client.get(f"/api/v1/tickets/{ticket['id']}", headers=h_lead).json()["customer_id"] == dst["id"]
+    assert order_owner() == dst["id"]
     # Merged-away customers leave the default list; the target's timeline shows both histories.
     listed = [c["id"] for c in client.get("/api/v1/customers", headers=h_lead).json()["items"]]
     assert src["id"] not in listed and dst["id"] in listed
@@ -93,6 +100,7 @@ def test_merge_moves_everything_and_undo_moves_it_back(client, world):
     assert target["tags"] == ["vip"]
     assert client.get(f"/api/v1/conversations/{conv['id']}", headers=h_lead).json()["customer_id"] == src["id"]
     assert client.get(f"/api/v1/tickets/{ticket['id']}", headers=h_lead).json()["customer_id"] == src["id"]
+    assert order_owner() == src["id"]
     assert client.post(f"/api/v1/customer-merges/{merge_id}/undo", headers=h_lead).status_code == 409
 
 

@@ -32,6 +32,10 @@ def test_status_machine_happy_path_and_reopen(client, world):
         assert r.json()["status"] == to
     final = r.json()
     assert final["resolved_at"] is None and final["closed_at"] is None  # reopened clears them
+    events = client.get(f"/api/v1/tickets/{t['id']}/timeline", headers=world.headers()).json()["items"]
+    assert [e["type"] for e in events if e["type"] != "ticket.created"] == [
+        "ticket.reopened", *["ticket.status_changed"] * 6
+    ]
 
 
 @pytest.mark.parametrize(

@@ -25,9 +25,10 @@ from kefu.auth.schemas import (
     WorkspaceRead,
 )
 from kefu.http.deps import StaffCtx, get_session, path_id
+from kefu.http.errors import error_responses
 from kefu.http.idempotency import IdempotencyKey, create_once
 
-router = APIRouter(prefix="/api/v1", tags=["auth"])
+router = APIRouter(prefix="/api/v1", tags=["auth"], responses=error_responses())
 
 StaffId = Annotated[int, path_id("staff id")]
 TeamId = Annotated[int, path_id("team id")]
@@ -35,9 +36,13 @@ SkillId = Annotated[int, path_id("skill id")]
 
 
 @router.post("/auth/login", response_model=LoginResponse, tags=["auth"])
-def login(body: LoginRequest, session: Annotated[Session, Depends(get_session)], request: Request) -> Any:
+def login(
+    body: LoginRequest, session: Annotated[Session, Depends(get_session)], request: Request
+) -> Any:
     """Password login (web UI); returns a bearer token valid for 12 hours."""
-    staff, token = auth.login(session, workspace_key=body.workspace, email=body.email, password=body.password)
+    staff, token = auth.login(
+        session, workspace_key=body.workspace, email=body.email, password=body.password
+    )
     out = LoginResponse(token=token, staff=StaffRead.of(staff))
     session.commit()
     return out
@@ -59,8 +64,13 @@ def list_staff(ctx: StaffCtx, role: Role | None = None) -> Any:
 @router.post("/staff", response_model=StaffRead, status_code=201)
 def create_staff(body: StaffCreate, ctx: StaffCtx, key: IdempotencyKey = None) -> Any:
     return create_once(
-        ctx, key, operation="staff.create", request=body,
-        make=lambda: StaffRead.of(auth.create_staff(ctx.session, actor=ctx.actor, **body.model_dump())),
+        ctx,
+        key,
+        operation="staff.create",
+        request=body,
+        make=lambda: StaffRead.of(
+            auth.create_staff(ctx.session, actor=ctx.actor, **body.model_dump())
+        ),
     )
 
 
@@ -91,8 +101,13 @@ def list_teams(ctx: StaffCtx) -> Any:
 @router.post("/teams", response_model=TeamRead, status_code=201)
 def create_team(body: TeamCreate, ctx: StaffCtx, key: IdempotencyKey = None) -> Any:
     return create_once(
-        ctx, key, operation="team.create", request=body,
-        make=lambda: TeamRead.model_validate(auth.create_team(ctx.session, actor=ctx.actor, **body.model_dump())),
+        ctx,
+        key,
+        operation="team.create",
+        request=body,
+        make=lambda: TeamRead.model_validate(
+            auth.create_team(ctx.session, actor=ctx.actor, **body.model_dump())
+        ),
     )
 
 
@@ -123,6 +138,11 @@ def list_skills(ctx: StaffCtx) -> Any:
 @router.post("/skills", response_model=SkillRead, status_code=201)
 def create_skill(body: SkillCreate, ctx: StaffCtx, key: IdempotencyKey = None) -> Any:
     return create_once(
-        ctx, key, operation="skill.create", request=body,
-        make=lambda: SkillRead.model_validate(auth.create_skill(ctx.session, actor=ctx.actor, **body.model_dump())),
+        ctx,
+        key,
+        operation="skill.create",
+        request=body,
+        make=lambda: SkillRead.model_validate(
+            auth.create_skill(ctx.session, actor=ctx.actor, **body.model_dump())
+        ),
     )

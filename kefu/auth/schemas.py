@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.auth.models import Role, Staff, TeamKind
-from kefu.http.types import Email, MediumText, Name, Password, ShortText
+from kefu.http.types import Email, MediumText, Name, NoNul, Password, ShortText
 
 
 class WorkspaceRead(BaseModel):
@@ -43,7 +44,10 @@ class StaffRead(BaseModel):
             name=staff.name,
             role=staff.role,
             active=staff.active,
-            skills=[StaffSkillRead(skill_id=s.skill_id, name=s.skill.name, level=s.level) for s in staff.skills],
+            skills=[
+                StaffSkillRead(skill_id=s.skill_id, name=s.skill.name, level=s.level)
+                for s in staff.skills
+            ],
             team_ids=sorted(m.team_id for m in staff.memberships),
             created_at=staff.created_at,
         )
@@ -101,7 +105,7 @@ class SkillRead(BaseModel):
 
 class SkillCreate(BaseModel):
     name: ShortText = Field(min_length=1)
-    description: MediumText = ""
+    description: Annotated[str, Field(max_length=300), NoNul] = ""  # the column is String(300)
 
 
 class LoginRequest(BaseModel):
@@ -118,5 +122,3 @@ class LoginResponse(BaseModel):
 class Me(BaseModel):
     staff: StaffRead
     workspace: WorkspaceRead
-
-

@@ -166,6 +166,7 @@ def set_member(
 def remove_member(session: Session, *, actor: Actor, team_id: int, staff_id: int) -> Team:
     require(actor, Perm.manage_teams)
     team = get_scoped(session, Team, team_id, actor, what=TEAM, for_update=True)
+    get_scoped(session, Staff, staff_id, actor, what=STAFF)  # unknown: 404, as in set_member
     team.members[:] = [m for m in team.members if m.staff_id != staff_id]
     session.flush()
     return team

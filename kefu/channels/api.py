@@ -9,9 +9,10 @@ from fastapi import APIRouter
 from kefu.channels import service as channels
 from kefu.channels.schemas import ChannelCreate, ChannelRead, ChannelUpdate
 from kefu.http.deps import StaffCtx, path_id
+from kefu.http.errors import error_responses
 from kefu.http.idempotency import IdempotencyKey, create_once
 
-router = APIRouter(prefix="/api/v1", tags=["channels"])
+router = APIRouter(prefix="/api/v1", tags=["channels"], responses=error_responses())
 
 ChannelId = Annotated[int, path_id("channel id")]
 
@@ -24,8 +25,13 @@ def list_channels(ctx: StaffCtx) -> Any:
 @router.post("/channels", response_model=ChannelRead, status_code=201)
 def create_channel(body: ChannelCreate, ctx: StaffCtx, key: IdempotencyKey = None) -> Any:
     return create_once(
-        ctx, key, operation="channel.create", request=body,
-        make=lambda: ChannelRead.model_validate(channels.create(ctx.session, actor=ctx.actor, **body.model_dump())),
+        ctx,
+        key,
+        operation="channel.create",
+        request=body,
+        make=lambda: ChannelRead.model_validate(
+            channels.create(ctx.session, actor=ctx.actor, **body.model_dump())
+        ),
     )
 
 
@@ -37,6 +43,9 @@ def get_channel(channel_id: ChannelId, ctx: StaffCtx) -> Any:
 @router.patch("/channels/{channel_id}", response_model=ChannelRead)
 def update_channel(channel_id: ChannelId, body: ChannelUpdate, ctx: StaffCtx) -> Any:
     channel = channels.update_(
-        ctx.session, actor=ctx.actor, channel_id=channel_id, changes=body.model_dump(exclude_unset=True)
+        ctx.session,
+        actor=ctx.actor,
+        channel_id=channel_id,
+        changes=body.model_dump(exclude_unset=True),
     )
     return ctx.commit(ChannelRead.model_validate(channel))

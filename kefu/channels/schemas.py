@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from kefu.channels.models import ChannelKind
-from kefu.http.types import Name
+from kefu.http.types import JsonObject, Name
 
 
 class ChannelRead(BaseModel):
@@ -22,10 +22,10 @@ class ChannelRead(BaseModel):
 class ChannelCreate(BaseModel):
     kind: ChannelKind
     name: Name
-    config: dict[str, Any] = Field(default={}, max_length=50)
+    config: JsonObject = {}
 
 
 class ChannelUpdate(BaseModel):
     name: Name | None = None
     active: bool | None = None
-    config: dict[str, Any] | None = Field(default=None, max_length=50)
+    config: JsonObject | None = None

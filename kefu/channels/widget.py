@@ -35,7 +35,7 @@ def identify(session: Session, *, workspace_key: str, token: str, max_age_s: int
         raise _BAD
     exp = claims.get("exp")
     now = clock.now().timestamp()
-    if not isinstance(exp, int | float) or exp <= now or exp > now + max_age_s:
+    if not isinstance(exp, int | float) or not now < exp <= now + max_age_s:  # NaN fails too
         raise _EXPIRED
     member_id = str(claims["sub"])[:254]
     system = Actor.system(ws.id)

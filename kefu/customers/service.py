@@ -14,6 +14,7 @@ from kefu.auth.permissions import Perm, require
 from kefu.conversations.models import Conversation
 from kefu.customers.models import Customer, CustomerIdentity, CustomerMerge, CustomerTag, IdentityKind
 from kefu.errors import Conflict, Invalid, not_found
+from kefu.orders.models import Order
 from kefu.tenancy import get_scoped, paginate, scoped
 from kefu.tickets.models import Ticket
 
@@ -199,7 +200,7 @@ def find_by_identity(session: Session, *, workspace_id: int, kind: IdentityKind,
 def merge(
     session: Session, *, actor: Actor, source_id: int, target_id: int, reason: str = ""
 ) -> CustomerMerge:
-    """Fold `source` into `target`: identities, conversations, tickets and tags move; undoable."""
+    """Fold `source` into `target`: identities, conversations, tickets, orders, tags move; undoable."""
     require(actor, Perm.merge_customers)
     if source_id == target_id:
         raise Invalid("merge.same", zh="不能将客户与自身合并", en="cannot merge a customer into itself")
@@ -221,6 +222,7 @@ def merge(
         session.scalars(select(Conversation.id).where(Conversation.customer_id == source.id))
     )
     ticket_ids = list(session.scalars(select(Ticket.id).where(Ticket.customer_id == source.id)))
+    order_ids = list(session.scalars(select(Order.id).where(Order.customer_id == source.id)))
     added_tags = sorted(set(source.tags) - set(target.tags))
 
     session.execute(
@@ -230,6 +232,7 @@ def merge(
         update(Conversation).where(Conversation.id.in_(conversation_ids)).values(customer_id=target.id)
     )
     session.execute(update(Ticket).where(Ticket.id.in_(ticket_ids)).values(customer_id=target.id))
+    session.execute(update(Order).where(Order.id.in_(order_ids)).values(customer_id=target.id))
     target.tag_rows.extend(CustomerTag(tag=t) for t in added_tags)
     source.merged_into_id = target.id
     source.updated_at = target.updated_at = clock.now()
@@ -244,6 +247,7 @@ def merge(
             "identities": identity_ids,
             "conversations": conversation_ids,
             "tickets": ticket_ids,
+            "orders": order_ids,
             "tags": added_tags,
         },
     )
@@ -280,6 +284,11 @@ def unmerge(session: Session, *, actor: Actor, merge_id: int) -> CustomerMerge:
     session.execute(
         update(Ticket)
         .where(Ticket.id.in_(moved["tickets"]), Ticket.customer_id == target.id)
+        .values(customer_id=source.id)
+    )
+    session.execute(
+        update(Order)
+        .where(Order.id.in_(moved.get("orders", [])), Order.customer_id == target.id)
         .values(customer_id=source.id)
     )
     target.tag_rows[:] = [t for t in target.tag_rows if t.tag not in set(moved["tags"])]

@@ -112,4 +112,6 @@ def _replay(stored: IdempotencyRecord, fingerprint: str) -> JSONResponse:
             zh="该 Idempotency-Key 已用于另一个不同的请求",
             en="this Idempotency-Key was already used for a different request",
         )
-    return JSONResponse(stored.response, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"})
+    return JSONResponse(
+        stored.response, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
+    )

@@ -5,11 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kefu.http.errors import too_large_body
 
-class BodyTooLarge(Exception):
-    pass
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` once the body passes the limit.
+
+    An HTTPException, because FastAPI turns any other error while it reads the body into a 400;
+    this one it re-raises, and the app's handler answers 413.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
 
 
 class BodySizeLimit:
@@ -49,18 +59,19 @@ class BodySizeLimit:
                 await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        accept = dict(scope.get("headers", [])).get(b"accept-language", b"").decode("latin-1").lower()
-        message = (
-            f"request body too large (limit {self.max_bytes} bytes)"
-            if accept.startswith("en")
-            else f"请求内容过大（上限 {self.max_bytes} 字节）"
+        accept = (
+            dict(scope.get("headers", [])).get(b"accept-language", b"").decode("latin-1").lower()
         )
-        body: Any = json.dumps({"detail": message, "code": "request.too_large"}, ensure_ascii=False).encode()
+        lang = "en" if accept.startswith("en") else "zh"
+        body: Any = json.dumps(too_large_body(self.max_bytes, lang), ensure_ascii=False).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": body})

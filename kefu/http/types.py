@@ -6,14 +6,16 @@ instead of a database error.
 
 from __future__ import annotations
 
-from typing import Annotated
+import math
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
 
 def _no_nul(value: str) -> str:
     if "\x00" in value:
-        raise ValueError("text must not contain NUL characters")
+        raise PydanticCustomError("nul_character", "text must not contain NUL characters")
     return value
 
 
@@ -36,3 +38,32 @@ Locale = Annotated[str, Field(pattern=r"^(zh-CN|zh-TW|en|en-US|en-GB)$")]
 
 MAX_ID = 2**62
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _plain_json(value: Any, depth: int = 0) -> None:
+    if depth > 10:
+        raise PydanticCustomError("json_too_deep", "nested too deeply (at most 10 levels)")
+    if isinstance(value, str):
+        _no_nul(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError(
+            "non_finite_number", "numbers must be finite (no NaN or Infinity)"
+        )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key)
+            _plain_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _plain_json(item, depth + 1)
+
+
+def _json_object(value: dict[str, Any]) -> dict[str, Any]:
+    _plain_json(value)
+    return value
+
+
+# JSON both databases store as given: PostgreSQL's jsonb refuses \u0000, and NaN or Infinity
+# (which Python's JSON parser accepts) would come back as null.
+PlainJson = AfterValidator(_json_object)
+JsonObject = Annotated[dict[str, Any], Field(max_length=50), PlainJson]

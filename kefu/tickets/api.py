@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from kefu.http.deps import Cursor, Limit, RefFilter, StaffCtx, path_id
+from kefu.http.deps import Cursor, Limit, RefFilter, StaffCtx, path_id, text_filter
+from kefu.http.errors import error_responses
 from kefu.http.idempotency import IdempotencyKey, create_once
 from kefu.http.pages import Page
 from kefu.tickets import service as tickets
@@ -24,7 +25,7 @@ from kefu.tickets.schemas import (
 from kefu.timeline import service as timeline
 from kefu.timeline.schemas import EventRead
 
-router = APIRouter(prefix="/api/v1", tags=["tickets"])
+router = APIRouter(prefix="/api/v1", tags=["tickets"], responses=error_responses())
 
 TicketId = Annotated[int, path_id("ticket id")]
 TypeId = Annotated[int, path_id("ticket type id")]
@@ -40,13 +41,22 @@ def list_tickets(
     owner_id: RefFilter = None,
     customer_id: RefFilter = None,
     type_id: RefFilter = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
-    tag: Annotated[str | None, Query(max_length=64)] = None,
-    order_ref: Annotated[str | None, Query(max_length=64)] = None,
+    category: Annotated[str | None, text_filter(64, "exact category")] = None,
+    tag: Annotated[str | None, text_filter(64, "tickets with this tag")] = None,
+    order_ref: Annotated[str | None, text_filter(64, "exact order reference")] = None,
 ) -> Any:
     items, nxt = tickets.list_(
-        ctx.session, actor=ctx.actor, limit=limit, cursor=cursor, status=status, priority=priority,
-        owner_id=owner_id, customer_id=customer_id, type_id=type_id, category=category, tag=tag,
+        ctx.session,
+        actor=ctx.actor,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        priority=priority,
+        owner_id=owner_id,
+        customer_id=customer_id,
+        type_id=type_id,
+        category=category,
+        tag=tag,
         order_ref=order_ref,
     )
     return Page[TicketRead](items=[TicketRead.of(t) for t in items], next_cursor=nxt)
@@ -55,8 +65,13 @@ def list_tickets(
 @router.post("/tickets", response_model=TicketRead, status_code=201)
 def create_ticket(body: TicketCreate, ctx: StaffCtx, key: IdempotencyKey = None) -> Any:
     return create_once(
-        ctx, key, operation="ticket.create", request=body,
-        make=lambda: TicketRead.of(tickets.create(ctx.session, actor=ctx.actor, **body.model_dump())),
+        ctx,
+        key,
+        operation="ticket.create",
+        request=body,
+        make=lambda: TicketRead.of(
+            tickets.create(ctx.session, actor=ctx.actor, **body.model_dump())
+        ),
     )
 
 
@@ -68,7 +83,10 @@ def get_ticket(ticket_id: TicketId, ctx: StaffCtx) -> Any:
 @router.patch("/tickets/{ticket_id}", response_model=TicketRead)
 def update_ticket(ticket_id: TicketId, body: TicketUpdate, ctx: StaffCtx) -> Any:
     ticket = tickets.update_(
-        ctx.session, actor=ctx.actor, ticket_id=ticket_id, changes=body.model_dump(exclude_unset=True)
+        ctx.session,
+        actor=ctx.actor,
+        ticket_id=ticket_id,
+        changes=body.model_dump(exclude_unset=True),
     )
     return ctx.commit(TicketRead.of(ticket))
 
@@ -76,13 +94,17 @@ def update_ticket(ticket_id: TicketId, body: TicketUpdate, ctx: StaffCtx) -> Any
 @router.post("/tickets/{ticket_id}/transition", response_model=TicketRead)
 def transition_ticket(ticket_id: TicketId, body: TransitionRequest, ctx: StaffCtx) -> Any:
     """Move along new → open → pending_* → resolved → closed (reopen allowed); illegal → 409."""
-    ticket = tickets.transition(ctx.session, actor=ctx.actor, ticket_id=ticket_id, to=body.to, note=body.note)
+    ticket = tickets.transition(
+        ctx.session, actor=ctx.actor, ticket_id=ticket_id, to=body.to, note=body.note
+    )
     return ctx.commit(TicketRead.of(ticket))
 
 
 @router.post("/tickets/{ticket_id}/assign", response_model=TicketRead)
 def assign_ticket(ticket_id: TicketId, body: AssignRequest, ctx: StaffCtx) -> Any:
-    ticket = tickets.assign(ctx.session, actor=ctx.actor, ticket_id=ticket_id, owner_id=body.owner_id, note=body.note)
+    ticket = tickets.assign(
+        ctx.session, actor=ctx.actor, ticket_id=ticket_id, owner_id=body.owner_id, note=body.note
+    )
     return ctx.commit(TicketRead.of(ticket))
 
 
@@ -95,10 +117,17 @@ def link_conversation(ticket_id: TicketId, body: LinkConversationRequest, ctx: S
 
 
 @router.get("/tickets/{ticket_id}/timeline", response_model=Page[EventRead])
-def ticket_timeline(ticket_id: TicketId, ctx: StaffCtx, limit: Limit = 50, cursor: Cursor = None) -> Any:
+def ticket_timeline(
+    ticket_id: TicketId, ctx: StaffCtx, limit: Limit = 50, cursor: Cursor = None
+) -> Any:
     ticket = tickets.access(ctx.session, actor=ctx.actor, ticket_id=ticket_id)
     items, nxt = timeline.for_subject(
-        ctx.session, actor=ctx.actor, column="ticket_id", subject_id=ticket.id, limit=limit, cursor=cursor
+        ctx.session,
+        actor=ctx.actor,
+        column="ticket_id",
+        subject_id=ticket.id,
+        limit=limit,
+        cursor=cursor,
     )
     return Page[EventRead](items=[EventRead.model_validate(e) for e in items], next_cursor=nxt)
 
@@ -111,10 +140,16 @@ def list_ticket_types(ctx: StaffCtx) -> Any:
 @router.post("/ticket-types", response_model=TicketTypeRead, status_code=201)
 def create_ticket_type(body: TicketTypeCreate, ctx: StaffCtx, key: IdempotencyKey = None) -> Any:
     return create_once(
-        ctx, key, operation="ticket_type.create", request=body,
+        ctx,
+        key,
+        operation="ticket_type.create",
+        request=body,
         make=lambda: TicketTypeRead.model_validate(
             tickets.create_type(
-                ctx.session, actor=ctx.actor, key=body.key, name=body.name,
+                ctx.session,
+                actor=ctx.actor,
+                key=body.key,
+                name=body.name,
                 fields=[f.model_dump() for f in body.fields],
             )
         ),

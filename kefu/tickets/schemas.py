@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kefu.http.types import Id, Key, LongText, MediumText, Name, ShortText, Subject, Tags
+from kefu.http.types import (
+    Id,
+    Key,
+    LongText,
+    MediumText,
+    Name,
+    PlainJson,
+    ShortText,
+    Subject,
+    Tags,
+)
 from kefu.tickets.models import Priority, Ticket, TicketStatus
 
 FieldValue = str | int | float | bool | None
-FieldValues = dict[str, FieldValue]
+FieldValues = Annotated[dict[str, FieldValue], Field(max_length=50), PlainJson]
 
 
 class FieldDef(BaseModel):
@@ -47,7 +57,7 @@ class TicketCreate(BaseModel):
     team_id: Id | None = None
     order_ref: ShortText = ""
     tags: Tags = []
-    fields: FieldValues = Field(default={}, max_length=50)
+    fields: FieldValues = {}
     conversation_ids: list[Id] = Field(default=[], max_length=20)
 
 
@@ -58,7 +68,7 @@ class TicketUpdate(BaseModel):
     priority: Priority | None = None
     order_ref: ShortText | None = None
     tags: Tags | None = None
-    fields: FieldValues | None = Field(default=None, max_length=50)
+    fields: FieldValues | None = None
 
 
 class TicketRead(BaseModel):

@@ -212,7 +212,8 @@ def transition(
         ticket.closed_at = now
     elif to is TicketStatus.open and current in (TicketStatus.resolved, TicketStatus.closed):
         ticket.resolved_at = ticket.closed_at = None
-    kind = "ticket.reopened" if current in (TicketStatus.resolved, TicketStatus.closed) else "ticket.status_changed"
+    reopened = to is TicketStatus.open and current in (TicketStatus.resolved, TicketStatus.closed)
+    kind = "ticket.reopened" if reopened else "ticket.status_changed"
     _record(session, actor, ticket, kind, {"from": current.value, "to": to.value, "note": note})
     session.flush()
     return ticket
