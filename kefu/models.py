@@ -6,10 +6,13 @@ from kefu.conversations.models import Conversation, Message
 from kefu.customers.models import Customer, CustomerIdentity, CustomerMerge, CustomerTag
 from kefu.db import Base
 from kefu.http.idempotency import IdempotencyRecord
-from kefu.orders.models import Order, OrderItem  # noqa: F401
+from kefu.orders.models import Order, OrderItem
 from kefu.parties.models import Party, PartyContact
+from kefu.sla.escalation_models import Escalation, EscalationLevel, Handoff, Notification
+from kefu.sla.models import Promise, SlaPolicy, TicketTarget
 from kefu.tickets.models import Ticket, TicketConversation, TicketTag, TicketType
 from kefu.timeline.models import Event
+from kefu.timers.models import Timer
 
 __all__ = [
     "ApiToken",
@@ -20,12 +23,20 @@ __all__ = [
     "CustomerIdentity",
     "CustomerMerge",
     "CustomerTag",
+    "Escalation",
+    "EscalationLevel",
     "Event",
+    "Handoff",
+    "Notification",
     "IdempotencyRecord",
     "Message",
+    "Order",
+    "OrderItem",
     "Party",
     "PartyContact",
+    "Promise",
     "Skill",
+    "SlaPolicy",
     "Staff",
     "StaffSkill",
     "Team",
@@ -33,6 +44,8 @@ __all__ = [
     "Ticket",
     "TicketConversation",
     "TicketTag",
+    "TicketTarget",
     "TicketType",
+    "Timer",
     "Workspace",
 ]

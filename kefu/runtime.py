@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+import kefu.models  # noqa: F401 — every mapper registered before the first session is used
 from kefu.config import Settings
 from kefu.db import make_engine, make_sessionmaker
 from kefu.events import DISPATCHER_KEY, Dispatcher

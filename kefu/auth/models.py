@@ -70,9 +70,9 @@ class Staff(WorkspaceScoped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     skills: Mapped[list[StaffSkill]] = relationship(
-        back_populates="staff", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="staff", cascade="all, delete-orphan"
     )
-    memberships: Mapped[list[TeamMember]] = relationship(back_populates="staff", lazy="selectin")
+    memberships: Mapped[list[TeamMember]] = relationship(back_populates="staff")
 
 
 class TeamMember(Base):

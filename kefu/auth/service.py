@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from kefu import clock
 from kefu.auth import secrets
@@ -75,7 +75,7 @@ def get_staff(session: Session, *, actor: Actor, staff_id: int, for_update: bool
 
 def list_staff(session: Session, *, actor: Actor, role: Role | None = None) -> Sequence[Staff]:
     require(actor, Perm.read)
-    stmt = scoped(Staff, actor).order_by(Staff.id)
+    stmt = scoped(Staff, actor).order_by(Staff.id).options(selectinload(Staff.skills), selectinload(Staff.memberships))
     if role is not None:
         stmt = stmt.where(Staff.role == role)
     return session.scalars(stmt).all()

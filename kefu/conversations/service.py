@@ -138,7 +138,8 @@ def post_message(
         created_at=now,
     )
     session.add(msg)
-    conv.message_count += 1
+    # In SQL, not Python: two messages landing at once must both count.
+    conv.message_count = Conversation.message_count + 1
     conv.last_message_at = now
     if conv.status is ConversationStatus.closed and direction is Direction.inbound:
         # A customer writing into a closed conversation reopens it rather than talking to nobody.

@@ -39,10 +39,10 @@ class Customer(WorkspaceScoped, Base):
     updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
 
     identities: Mapped[list[CustomerIdentity]] = relationship(
-        back_populates="customer", lazy="selectin", order_by="CustomerIdentity.id"
+        back_populates="customer", order_by="CustomerIdentity.id"
     )
     tag_rows: Mapped[list[CustomerTag]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="CustomerTag.tag"
+        cascade="all, delete-orphan", order_by="CustomerTag.tag"
     )
 
     @property

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from kefu import clock, events
 from kefu.auth.actor import Actor
@@ -116,6 +116,7 @@ def list_(
         )
     if q:
         stmt = stmt.where(Customer.display_name.contains(q, autoescape=True))
+    stmt = stmt.options(selectinload(Customer.identities), selectinload(Customer.tag_rows))
     return paginate(session, stmt, Customer.id, limit=limit, cursor=cursor)
 
 

@@ -1,0 +1,14 @@
+"""Benchmarks behind `kefu bench <name> --json`: each returns one JSON-ready dict.
+
+Every figure that depends on the machine comes with a ratio to a reference measured in the same
+run (DESIGN.md), so results from different machines can be compared by their ratios.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kefu.bench import ingest
+
+BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {"ingest": ingest.run}

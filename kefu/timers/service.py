@@ -1,0 +1,132 @@
+"""Schedule, cancel and sweep durable timers.
+
+A timer fires exactly once: the sweep claims due rows (PostgreSQL `FOR UPDATE SKIP LOCKED`, so any
+number of workers take disjoint rows; SQLite has one writer), runs the handler for its kind and
+sets `fired_at` in the same transaction. A handler's database effects and the fired mark commit
+together or not at all; effects outside the database go through the outbox. A timer that fell due
+while every process was down is simply due at the next sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from kefu import clock
+from kefu.timers.models import Timer
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, Timer], None]
+_HANDLERS: dict[str, Handler] = {}
+
+RETRY_BASE = timedelta(seconds=30)
+RETRY_MAX = timedelta(hours=1)
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that fires timers of `kind` (one per kind)."""
+
+    def register(fn: Handler) -> Handler:
+        if _HANDLERS.get(kind, fn) is not fn:
+            raise ValueError(f"a handler for timer kind {kind!r} is already registered")
+        _HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def schedule(
+    session: Session,
+    *,
+    workspace_id: int,
+    kind: str,
+    key: str,
+    due_at: datetime,
+    payload: dict[str, Any] | None = None,
+) -> Timer:
+    """Arm the (kind, key) timer for `due_at`; re-scheduling moves an armed timer, re-arms a fired one."""
+    timer = session.scalars(select(Timer).where(Timer.kind == kind, Timer.key == key)).first()
+    if timer is None:
+        timer = Timer(workspace_id=workspace_id, kind=kind, key=key, due_at=due_at, payload=payload or {})
+        session.add(timer)
+    else:
+        timer.due_at = due_at
+        timer.payload = payload if payload is not None else timer.payload
+        timer.fired_at = timer.cancelled_at = None
+        timer.attempts = 0
+        timer.last_error = ""
+    session.flush()
+    return timer
+
+
+def cancel(session: Session, *, kind: str, key: str) -> bool:
+    """Disarm a timer; True if one was armed."""
+    result = session.execute(
+        update(Timer)
+        .where(Timer.kind == kind, Timer.key == key, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))
+        .values(cancelled_at=clock.now())
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def armed(session: Session, *, kind: str, key: str) -> Timer | None:
+    return session.scalars(
+        select(Timer).where(
+            Timer.kind == kind, Timer.key == key, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None)
+        )
+    ).first()
+
+
+@dataclass
+class SweepResult:
+    fired: int = 0
+    failed: int = 0
+
+
+def sweep(sessions: sessionmaker[Session], *, batch: int = 500) -> SweepResult:
+    """Fire every timer due now, in due order, in batches; returns what happened."""
+    total = SweepResult()
+    while True:
+        got = _sweep_batch(sessions, batch)
+        total.fired += got.fired
+        total.failed += got.failed
+        if got.fired + got.failed < batch:
+            return total
+
+
+def _sweep_batch(sessions: sessionmaker[Session], batch: int) -> SweepResult:
+    result = SweepResult()
+    now = clock.now()
+    with sessions() as session:
+        stmt = (
+            select(Timer)
+            .where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.due_at <= now)
+            .order_by(Timer.due_at, Timer.id)
+            .limit(batch)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        for timer in session.scalars(stmt).all():
+            fn = _HANDLERS.get(timer.kind)
+            try:
+                with session.begin_nested():
+                    if fn is None:
+                        raise LookupError(f"no handler for timer kind {timer.kind!r}")
+                    fn(session, timer)
+                    timer.fired_at = now
+                result.fired += 1
+            except Exception as exc:  # one bad timer must not hold up the others
+                log.exception("timer %s (%s) failed", timer.id, timer.kind)
+                timer.attempts += 1
+                timer.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                timer.due_at = now + min(RETRY_BASE * 2 ** (timer.attempts - 1), RETRY_MAX)
+                result.failed += 1
+        session.commit()
+    return result
