@@ -22,6 +22,7 @@ from kefu.parties.api import router as parties_router
 from kefu.runtime import Runtime, build
 from kefu.tickets.api import router as tickets_router
 from kefu.web.pages import router as web_router
+from kefu.worker import WorkerThread
 
 ROUTERS = (
     auth_router,
@@ -44,7 +45,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if settings.dispatch_in_process:
             # Events committed before a crash but never dispatched go out now.
             rt.dispatcher.dispatch_pending()
+        worker = WorkerThread(rt) if settings.worker_in_process else None
+        if worker is not None:
+            worker.start()  # timers that fell due while we were down fire on its first pass
         yield
+        if worker is not None:
+            worker.stop()
         if runtime is None:
             rt.close()
 

@@ -121,21 +121,46 @@ def demo(
 
 @app.command()
 def worker(
-    interval: Annotated[float, typer.Option(help="seconds between sweeps")] = 1.0,
+    interval: Annotated[float, typer.Option(help="seconds between sweeps")] = 0.5,
     once: Annotated[bool, typer.Option(help="one sweep, then exit")] = False,
 ) -> None:
-    """Background work: dispatch events left pending (more jobs join as domains grow)."""
+    """Background work: dispatch pending events and fire due timers (run any number of these)."""
+    from kefu.worker import run_once
+
     rt = _runtime()
     try:
         while True:
-            n = rt.dispatcher.dispatch_pending()
-            if n:
-                console.print(f"dispatched {n} pending event(s)")
+            dispatched, fired = run_once(rt)
+            if dispatched or fired:
+                console.print(f"dispatched {dispatched} event(s), fired {fired} timer(s)")
             if once:
                 break
             time.sleep(interval)
     finally:
         rt.close()
+
+
+@app.command("workspace")
+def workspace_create(
+    key: Annotated[str, typer.Option(help="short key, e.g. lumiere")],
+    name: Annotated[str, typer.Option(help="shop name shown to staff")],
+    admin_email: Annotated[str, typer.Option(help="the first admin's e-mail")],
+    admin_password: Annotated[str, typer.Option(help="the first admin's password", prompt=True, hide_input=True)],
+) -> None:
+    """Create a workspace with its first admin and the default SLA policies."""
+    from kefu.auth import service as auth
+    from kefu.auth.actor import Actor
+    from kefu.sla import policies
+
+    rt = _runtime()
+    with rt.sessions() as session:
+        ws = auth.create_workspace(session, key=key, name=name)
+        auth.create_staff(session, actor=Actor.system(ws.id), email=admin_email, name="Admin",
+                          role=Role.admin, password=admin_password)
+        policies.install_templates(session, workspace_id=ws.id)
+        session.commit()
+    console.print(f"[green]workspace {key} created[/green]; widget secret: {ws.widget_secret}")
+    rt.close()
 
 
 @app.command()

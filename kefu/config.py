@@ -14,8 +14,11 @@ class Settings(BaseSettings):
     widget_token_max_age_s: int = 7 * 24 * 3600
     default_timezone: str = "Asia/Shanghai"
     default_locale: str = "zh-CN"
-    # Dispatch the outbox in-process (after each commit and at start). A `kefu worker` may take over.
+    # Dispatch the outbox in-process (after each commit and at start).
+    # A `kefu worker` may take over.
     dispatch_in_process: bool = True
+    # Sweep timers and pending events in a thread of `kefu serve` (off when `kefu worker`s run).
+    worker_in_process: bool = True
     sql_echo: bool = False
 
 

@@ -33,6 +33,23 @@ DISPATCHER_KEY = "kefu.dispatcher"
 CONNECTION_KEY = "kefu.connection"
 
 Subscriber = Callable[[Event], None]
+Reaction = Callable[[Session, Event], None]
+
+# Policies that must move with a fact in the same transaction (an SLA clock stopping when the
+# reply is stored): run by record() itself, so they commit or roll back with the fact.
+_REACTIONS: dict[str, list[Reaction]] = defaultdict(list)
+
+
+def react(*types: str) -> Callable[[Reaction], Reaction]:
+    """Run the decorated function inside the transaction of every `record()` of these types."""
+
+    def register(fn: Reaction) -> Reaction:
+        for event_type in types:
+            if fn not in _REACTIONS[event_type]:
+                _REACTIONS[event_type].append(fn)
+        return fn
+
+    return register
 
 _events = cast(Table, Event.__table__)
 _INSERT = _events.insert().returning(_events.c.id)
@@ -68,6 +85,8 @@ def record(
     conn = session.connection(bind_arguments={"mapper": Event})
     ev = Event(id=conn.execute(_INSERT, values).scalar_one(), **values)
     session.info.setdefault(PENDING_KEY, []).append(ev)
+    for reaction in _REACTIONS.get(type, ()):
+        reaction(session, ev)
     return ev
 
 

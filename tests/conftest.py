@@ -86,7 +86,8 @@ def runtime(engine: Engine, connection: Connection) -> Runtime:
         info={DISPATCHER_KEY: dispatcher},
     )
     dispatcher.sessions = sessions
-    settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
+    # No background worker in tests: time moves by the injected clock and sweeps are explicit.
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False), worker_in_process=False)
     return Runtime(settings=settings, engine=engine, sessions=sessions, dispatcher=dispatcher)
 
 

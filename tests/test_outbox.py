@@ -28,15 +28,17 @@ CHILD = textwrap.dedent(
     from kefu.runtime import build
     from kefu.auth import service as auth
     from kefu.auth.actor import Actor
+    from kefu.auth.models import Role
     from kefu.tickets import service as tickets
 
     rt = build(Settings(database_url=sys.argv[1]))
     with rt.sessions() as s:
         ws = auth.create_workspace(s, key="crash", name="Crash Shop")
+        lead = auth.create_staff(s, actor=Actor.system(ws.id), email="lead@crash.test", name="lead", role=Role.team_lead)
         s.commit()
         # Die the instant the commit returns, before any subscriber or the dispatched mark.
         Dispatcher.deliver = lambda self, ids: os.kill(os.getpid(), signal.SIGKILL)
-        tickets.create(s, actor=Actor.system(ws.id), subject="包裹丢了")
+        tickets.create(s, actor=Actor.staff(ws.id, lead.id, lead.role), subject="包裹丢了")
         s.commit()
     print("unreachable")
     """
@@ -45,11 +47,13 @@ CHILD = textwrap.dedent(
 
 def test_killed_process_loses_no_event(db_kind, tmp_path):
     with fresh_database(db_kind, str(tmp_path), "kefu_outbox") as url:
-        proc = subprocess.run([sys.executable, "-c", CHILD, url], capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-c", CHILD, url], capture_output=True, text=True, timeout=120
+        )
         assert proc.returncode == -signal.SIGKILL, proc.stderr
         assert "unreachable" not in proc.stdout
 
-        rt = build(Settings(database_url=url))
+        rt = build(Settings(database_url=url, worker_in_process=False))
         with rt.sessions() as s:
             pending = s.scalars(select(Event).where(Event.dispatched_at.is_(None))).all()
             assert [e.type for e in pending] == ["ticket.created"]  # committed, never dispatched
@@ -123,7 +127,10 @@ def test_concurrent_sweepers_dispatch_each_event_once(db_kind, tmp_path, workers
         sweepers = [build(Settings(database_url=url)) for _ in range(workers)]
         for sw in sweepers:
             sw.dispatcher.subscribe("*", record)
-        threads = [threading.Thread(target=sw.dispatcher.dispatch_pending, kwargs={"batch": 7}) for sw in sweepers]
+        threads = [
+            threading.Thread(target=sw.dispatcher.dispatch_pending, kwargs={"batch": 7})
+            for sw in sweepers
+        ]
         for th in threads:
             th.start()
         for th in threads:
@@ -135,5 +142,3 @@ def test_concurrent_sweepers_dispatch_each_event_once(db_kind, tmp_path, workers
         assert sorted(seen) == sorted(set(seen)) and len(seen) == total
         for sw in (*sweepers, rt):
             sw.close()
-
-

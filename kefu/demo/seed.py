@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from kefu import clock
 from kefu.auth import service as auth
+from kefu.sla import policies
 from kefu.auth.actor import Actor
 from kefu.auth.models import Workspace
 from kefu.demo import data, org, plan, simulate
@@ -73,6 +74,8 @@ def seed(session: Session) -> Workspace:
         ws = auth.create_workspace(session, key=data.WORKSPACE_KEY, name=data.SHOP_NAME)
         shop = org.build(session, ws, rng, fake)
         simulate.run(session, past, workspace_id=ws.id, org=shop, plan=story, rng=rng, until=now)
+    # SLA policies from today on: the replayed past is history, not a backlog of breaches to fire.
+    policies.install_templates(session, workspace_id=ws.id)
     session.flush()
     return ws
 

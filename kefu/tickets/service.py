@@ -16,8 +16,9 @@ from kefu.customers.models import Customer
 from kefu.errors import Conflict
 from kefu.tenancy import get_scoped, paginate, scoped
 from kefu.tickets import fields as custom_fields
+from kefu.tickets import ownership
 from kefu.tickets.models import Priority, Ticket, TicketConversation, TicketStatus, TicketTag, TicketType
-from kefu.tickets.rules import check_transition
+from kefu.tickets.rules import OPEN_STATUSES, check_transition
 
 TICKET = ("工单", "ticket")
 TICKET_TYPE = ("工单类型", "ticket type")
@@ -70,10 +71,16 @@ def create(
     if customer_id is not None:
         customer = get_scoped(session, Customer, customer_id, actor, what=CUSTOMER)
         customer_id = customer.merged_into_id or customer.id
-    if owner_id is not None:
-        _check_owner(session, actor, owner_id)
     if team_id is not None:
         get_scoped(session, Team, team_id, actor, what=TEAM)
+    # 首问负责制: the staff member who opens a ticket owns it; otherwise the duty owner holds it
+    # until a human takes it, so an open ticket never has no one answering for it.
+    taken = owner_id is not None or actor.kind == "staff"
+    if owner_id is None:
+        owner_id = actor.id if actor.kind == "staff" and actor.id is not None else (
+            ownership.duty_owner(session, workspace_id=actor.workspace_id, team_id=team_id).id
+        )
+    _check_owner(session, actor, owner_id)
     links = [
         TicketConversation(conversation_id=get_scoped(session, Conversation, cid, actor, what=CONVERSATION).id)
         for cid in sorted(set(conversation_ids or []))
@@ -86,10 +93,10 @@ def create(
         description=description,
         category=category,
         priority=priority,
-        status=TicketStatus.open if owner_id else TicketStatus.new,
+        status=TicketStatus.open if taken else TicketStatus.new,
         customer_id=customer_id,
         owner_id=owner_id,
-        first_owner_id=owner_id,
+        first_owner_id=owner_id if taken else None,
         team_id=team_id,
         order_ref=order_ref,
         custom_fields=values,
@@ -220,11 +227,12 @@ def transition(
 
 
 def assign(session: Session, *, actor: Actor, ticket_id: int, owner_id: int, note: str = "") -> Ticket:
-    """Give the ticket an owner; the first one ever stays recorded as first owner (首问负责制)."""
+    """Give the ticket a new owner; the previous one stays a follower on the timeline, and the first
+    human ever to own it stays recorded as first owner (首问负责制)."""
     require(actor, Perm.work_tickets)
     ticket = access(session, actor=actor, ticket_id=ticket_id, for_update=True)
     _check_owner(session, actor, owner_id)
-    if ticket.owner_id == owner_id:
+    if ticket.owner_id == owner_id and ticket.first_owner_id is not None:
         return ticket
     previous = ticket.owner_id
     ticket.owner_id = owner_id
@@ -280,3 +288,25 @@ def list_types(session: Session, *, actor: Actor) -> list[TicketType]:
 def get_type(session: Session, *, actor: Actor, type_id: int) -> TicketType:
     require(actor, Perm.read)
     return get_scoped(session, TicketType, type_id, actor, what=TICKET_TYPE)
+
+
+def hand_over_from(session: Session, *, actor: Actor, staff_id: int) -> list[Ticket]:
+    """A staff member leaves (deactivated): each of their open tickets goes to the duty owner."""
+    moved = list(
+        session.scalars(
+            select(Ticket).where(
+                Ticket.workspace_id == actor.workspace_id,
+                Ticket.owner_id == staff_id,
+                Ticket.status.in_(OPEN_STATUSES),
+            ).with_for_update()
+        )
+    )
+    for ticket in moved:
+        heir = ownership.duty_owner(
+            session, workspace_id=actor.workspace_id, team_id=ticket.team_id, exclude=staff_id
+        )
+        ticket.owner_id = heir.id
+        ticket.updated_at = clock.now()
+        _record(session, actor, ticket, "ticket.assigned", {"from": staff_id, "to": heir.id, "note": "离职/停用交接"})
+    session.flush()
+    return moved

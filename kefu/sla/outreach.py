@@ -1,0 +1,70 @@
+"""Telling the customer: messages kefu sends on its own (apologies, status, new ETAs).
+
+They are ordinary outbound messages on the customer's most recent conversation, so they land in
+the one timeline and leave through the same outbox as an agent's reply.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kefu import events
+from kefu.auth.actor import Actor
+from kefu.auth.models import Workspace
+from kefu.conversations import service as conversations
+from kefu.conversations.models import Conversation
+from kefu.customers.models import Customer
+from kefu.tickets.models import Ticket
+from kefu.tickets.rules import STATUS_ZH
+
+
+def last_conversation(session: Session, ticket: Ticket) -> Conversation | None:
+    """The conversation the customer used last: linked to the ticket first, else any of theirs."""
+    linked = ticket.conversation_ids
+    stmt = select(Conversation).where(Conversation.workspace_id == ticket.workspace_id)
+    if linked:
+        stmt = stmt.where(Conversation.id.in_(linked))
+    elif ticket.customer_id is not None:
+        stmt = stmt.where(Conversation.customer_id == ticket.customer_id)
+    else:
+        return None
+    return session.scalars(
+        stmt.order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc())
+    ).first()
+
+
+def tell_customer(session: Session, *, ticket: Ticket, text: str) -> int | None:
+    """Post `text` to the customer; returns the conversation id, or None when there is none to use."""
+    conv = last_conversation(session, ticket)
+    system = Actor.system(ticket.workspace_id)
+    if conv is None:
+        events.record(
+            session, actor=system, type="customer.unreachable", customer_id=ticket.customer_id,
+            ticket_id=ticket.id, payload={"text": text},
+        )
+        return None
+    conversations.post_message(session, actor=system, conversation_id=conv.id, body=text)
+    return conv.id
+
+
+def local_time(session: Session, workspace_id: int, instant: datetime) -> str:
+    ws = session.get(Workspace, workspace_id)
+    local = instant.astimezone(ZoneInfo(ws.timezone if ws else "Asia/Shanghai"))
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def update_text(session: Session, ticket: Ticket, *, eta: datetime, reason: str) -> str:
+    """Apology, current status and the new ETA — in the customer's language."""
+    customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    when = local_time(session, ticket.workspace_id, eta)
+    if customer is not None and customer.locale.startswith("en"):
+        local = eta.astimezone(ZoneInfo("Asia/Shanghai"))
+        return (
+            f"We are sorry for the wait. Your case #{ticket.number} is {ticket.status.value.replace('_', ' ')}"
+            f" ({reason}). We will update you by {local:%b %d %H:%M} (China time)."
+        )
+    return f"很抱歉让您久等了。您的问题（工单 #{ticket.number}）目前{STATUS_ZH[ticket.status]}：{reason}。我们会在{when}前给您新的进展。"

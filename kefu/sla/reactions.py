@@ -1,0 +1,119 @@
+"""How accountability follows the facts, in the same transaction as each fact.
+
+A ticket opened, a reply sent, a customer writing again, a status change: each moves the SLA
+clocks, keeps promises, tells the owner or climbs the escalation ladder — atomically with the fact.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kefu import clock, events
+from kefu.auth.actor import Actor
+from kefu.conversations.models import Conversation, Message
+from kefu.sla import escalation, notify, promises, tracking
+from kefu.sla.escalation_models import Escalation
+from kefu.tickets.models import Ticket, TicketConversation, TicketStatus
+from kefu.tickets.rules import OPEN_STATUSES
+from kefu.timeline.models import Event
+
+REPEAT_CONTACTS = 3
+REPEAT_WINDOW = timedelta(days=7)
+DEMAND_QUIET = timedelta(hours=24)  # one escalation per day for the same demand, not one per message
+MATCH_FIELDS = frozenset({"priority", "category", "tags"})
+
+
+def _ticket(session: Session, ev: Event) -> Ticket | None:
+    return session.get(Ticket, ev.ticket_id) if ev.ticket_id else None
+
+
+def _open_tickets_of(session: Session, conversation_id: int) -> list[Ticket]:
+    linked = select(TicketConversation.ticket_id).where(TicketConversation.conversation_id == conversation_id)
+    return list(
+        session.scalars(select(Ticket).where(Ticket.id.in_(linked), Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.id))
+    )
+
+
+@events.react("ticket.created")
+def _opened(session: Session, ev: Event) -> None:
+    ticket = _ticket(session, ev)
+    if ticket is not None:
+        tracking.apply_policy(session, ticket, actor=Actor.system(ticket.workspace_id))
+        for cid in ticket.conversation_ids:
+            _check_repeat_contacts(session, ticket, cid)
+
+
+@events.react("ticket.updated")
+def _changed(session: Session, ev: Event) -> None:
+    ticket = _ticket(session, ev)
+    if ticket is not None and MATCH_FIELDS & set(ev.payload):
+        tracking.apply_policy(session, ticket, actor=Actor.system(ticket.workspace_id))
+
+
+@events.react("ticket.status_changed", "ticket.reopened")
+def _moved(session: Session, ev: Event) -> None:
+    ticket = _ticket(session, ev)
+    if ticket is not None:
+        tracking.on_status(session, ticket, previous=TicketStatus(ev.payload["from"]))
+
+
+@events.react("ticket.conversation_linked")
+def _linked(session: Session, ev: Event) -> None:
+    ticket = _ticket(session, ev)
+    if ticket is not None:
+        _check_repeat_contacts(session, ticket, int(ev.payload["conversation_id"]))
+
+
+@events.react("message.created")
+def _message(session: Session, ev: Event) -> None:
+    if ev.conversation_id is None:
+        return
+    tickets = _open_tickets_of(session, ev.conversation_id)
+    actor = Actor.system(ev.workspace_id)
+    if ev.payload.get("direction") == "outbound":
+        human = ev.actor_kind == "staff"
+        for ticket in tickets:
+            tracking.on_reply(session, ticket, human=human)
+            promises.on_fact(session, actor=actor, customer_id=None, ticket_id=ticket.id, fact="message",
+                             ref=f"message:{ev.payload.get('message_id')}")
+        promises.on_fact(session, actor=actor, customer_id=ev.customer_id, ticket_id=None, fact="message",
+                         ref=f"message:{ev.payload.get('message_id')}")
+        return
+    body = session.scalar(select(Message.body).where(Message.id == ev.payload.get("message_id"))) or ""
+    demand = escalation.asks_for_escalation(body)
+    for ticket in tickets:
+        tracking.on_customer_message(session, ticket)
+        notify.notify(session, workspace_id=ticket.workspace_id, staff_id=ticket.owner_id, kind="customer.message",
+                      ticket_id=ticket.id, text=f"工单 #{ticket.number} 客户新消息：{body[:80]}")
+        if demand and not _escalated_recently(session, ticket, "customer_demand", DEMAND_QUIET):
+            escalation.escalate(session, ticket=ticket, trigger="customer_demand",
+                                reason=f"客户要求升级：「{demand}」", details={"phrase": demand})
+
+
+def _escalated_recently(session: Session, ticket: Ticket, trigger: str, within: timedelta) -> bool:
+    return bool(session.scalar(
+        select(func.count()).where(Escalation.ticket_id == ticket.id, Escalation.trigger == trigger,
+                                   Escalation.created_at >= clock.now() - within)
+    ))
+
+
+def _check_repeat_contacts(session: Session, ticket: Ticket, conversation_id: int) -> None:
+    """≥ 3 contacts about the same ticket (or the same order) within 7 days: someone senior looks."""
+    since = clock.now() - REPEAT_WINDOW
+    linked = select(TicketConversation.conversation_id).where(TicketConversation.ticket_id == ticket.id)
+    same_case = Conversation.id.in_(linked)
+    if ticket.order_ref:
+        same_order = select(TicketConversation.conversation_id).join(
+            Ticket, Ticket.id == TicketConversation.ticket_id
+        ).where(Ticket.workspace_id == ticket.workspace_id, Ticket.order_ref == ticket.order_ref)
+        same_case = same_case | Conversation.id.in_(same_order)
+    contacts = session.scalar(
+        select(func.count()).select_from(Conversation).where(same_case, Conversation.created_at >= since)
+    ) or 0
+    if contacts >= REPEAT_CONTACTS and not _escalated_recently(session, ticket, "repeat_contact", REPEAT_WINDOW):
+        escalation.escalate(session, ticket=ticket, trigger="repeat_contact",
+                            reason=f"客户 {REPEAT_WINDOW.days} 天内第 {contacts} 次就同一问题联系我们",
+                            details={"contacts": contacts, "conversation_id": conversation_id})

@@ -1,0 +1,289 @@
+"""The SLA clock of each ticket: start, pause, resume, meet, warn and breach its targets.
+
+Called in the same transaction as the fact that moves the clock (a ticket created, a reply sent,
+a status changed), so the targets can never disagree with the ticket. Warnings and breaches are
+durable timers (`kefu.timers`); firing re-checks the row, so a stale timer does nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kefu import clock, events
+from kefu.auth.actor import Actor
+from kefu.channels.models import Channel
+from kefu.conversations.models import Conversation
+from kefu.customers.models import Customer
+from kefu.sla import policies
+from kefu.sla.models import SlaPolicy, Target, TargetStatus, TicketTarget
+from kefu.tickets.models import Ticket, TicketStatus, TicketType
+from kefu.timers import service as timers
+
+WARN = "sla.warn"
+BREACH = "sla.breach"
+# While waiting on the customer the clock stops for these; first response is owed regardless.
+PAUSABLE = frozenset({Target.next_response, Target.update_cadence, Target.resolution})
+LIVE = (TargetStatus.running, TargetStatus.paused)
+
+
+def facts(session: Session, ticket: Ticket) -> policies.TicketFacts:
+    customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    first_conv = min(ticket.conversation_ids, default=None)
+    channel_kind = "api"
+    if first_conv is not None:
+        kind = session.scalar(
+            select(Channel.kind).join(Conversation, Conversation.channel_id == Channel.id).where(Conversation.id == first_conv)
+        )
+        channel_kind = kind.value if kind is not None else "api"
+    type_key = session.scalar(select(TicketType.key).where(TicketType.id == ticket.type_id)) if ticket.type_id else ""
+    return policies.TicketFacts(
+        priority=ticket.priority.value,
+        tier=customer.tier if customer else "regular",
+        channel_kind=channel_kind,
+        type_key=type_key or "",
+        category=ticket.category,
+        tags=frozenset(ticket.tags),
+    )
+
+
+def targets_of(session: Session, ticket_id: int) -> list[TicketTarget]:
+    return list(
+        session.scalars(select(TicketTarget).where(TicketTarget.ticket_id == ticket_id).order_by(TicketTarget.id))
+    )
+
+
+def apply_policy(session: Session, ticket: Ticket, *, actor: Actor) -> SlaPolicy | None:
+    """Match the ticket to a policy and (re)arm its targets; targets already met or breached stay so.
+
+    Runs at creation and again when a matching fact changes (priority, category, tags), keeping
+    each running target's original start: a P3 raised to P1 is due by the P1 clock from the start.
+    """
+    now = clock.now()
+    policy = policies.choose(session, workspace_id=ticket.workspace_id, facts=facts(session, ticket))
+    existing = {t.target: t for t in targets_of(session, ticket.id)}
+    wanted = policy.targets if policy is not None else {}
+    for target, row in existing.items():
+        if target.value not in wanted and row.status in LIVE:
+            _stop(session, row, TargetStatus.cancelled)
+    if policy is None:
+        return None
+    for name, spec in wanted.items():
+        target = Target(name)
+        row = existing.get(target)
+        if target is Target.next_response and row is None:
+            continue  # owed only once the customer writes after a reply: on_customer_message
+        if row is not None and row.status not in LIVE:
+            continue
+        if row is None:
+            row = TicketTarget(
+                workspace_id=ticket.workspace_id, ticket_id=ticket.id, target=target,
+                status=TargetStatus.running, started_at=ticket.created_at, budget_minutes=spec["minutes"],
+            )
+            session.add(row)
+        row.policy_id = policy.id
+        row.business = spec.get("clock", "business") == "business"
+        row.budget_minutes = spec["minutes"]
+        if row.status is TargetStatus.paused:
+            continue
+        _arm(session, row, policy, start=row.started_at)
+        if ticket.status is TicketStatus.pending_customer and target in PAUSABLE:
+            _pause(session, row, now)
+    session.flush()
+    events.record(
+        session, actor=actor, type="sla.applied", customer_id=ticket.customer_id, ticket_id=ticket.id,
+        payload={"policy_id": policy.id, "policy": policy.name, "due": _due_map(session, ticket.id)},
+    )
+    return policy
+
+
+def _due_map(session: Session, ticket_id: int) -> dict[str, str | None]:
+    return {
+        t.target.value: t.due_at.isoformat() if t.due_at else None
+        for t in targets_of(session, ticket_id)
+        if t.status in LIVE
+    }
+
+
+def _policy(session: Session, row: TicketTarget) -> SlaPolicy | None:
+    return session.get(SlaPolicy, row.policy_id) if row.policy_id else None
+
+
+def _add(policy: SlaPolicy | None, row: TicketTarget, start: datetime, seconds: float) -> tuple[datetime, bool]:
+    if not row.business:
+        return start + timedelta(seconds=seconds), False
+    due = policies.calendar_for(policy).add(start, seconds=seconds)
+    return due.at, due.provisional
+
+
+def _arm(session: Session, row: TicketTarget, policy: SlaPolicy | None, *, start: datetime, seconds: float | None = None) -> None:
+    """Set the target's due time from `start` and schedule its warning and breach timers."""
+    budget = row.budget_minutes * 60 if seconds is None else seconds
+    row.status = TargetStatus.running
+    row.started_at = start if seconds is None else row.started_at
+    row.due_at, row.provisional = _add(policy, row, start, budget)
+    row.paused_at = None
+    row.remaining_seconds = None
+    session.flush()
+    warn_share = policy.warn_at if policy is not None else 0.75
+    warn_at, _ = _add(policy, row, start, budget * warn_share) if seconds is None else (None, False)
+    payload = {"target_id": row.id, "cycle": row.cycle}
+    timers.schedule(session, workspace_id=row.workspace_id, kind=BREACH, key=f"target:{row.id}", due_at=row.due_at, payload=payload)
+    if warn_at is not None and row.warned_at is None:
+        timers.schedule(session, workspace_id=row.workspace_id, kind=WARN, key=f"target:{row.id}", due_at=warn_at, payload=payload)
+
+
+def _disarm(session: Session, row: TicketTarget) -> None:
+    timers.cancel(session, kind=BREACH, key=f"target:{row.id}")
+    timers.cancel(session, kind=WARN, key=f"target:{row.id}")
+
+
+def _stop(session: Session, row: TicketTarget, status: TargetStatus) -> None:
+    _disarm(session, row)
+    row.status = status
+    row.due_at = None if status is TargetStatus.cancelled else row.due_at
+
+
+def _pause(session: Session, row: TicketTarget, now: datetime) -> None:
+    if row.status is not TargetStatus.running or row.due_at is None:
+        return
+    policy = _policy(session, row)
+    left = (
+        policies.calendar_for(policy).business_time_between(now, row.due_at)
+        if row.business
+        else row.due_at - now
+    )
+    row.remaining_seconds = max(int(left.total_seconds()), 0)
+    row.paused_at = now
+    row.due_at = None
+    row.status = TargetStatus.paused
+    _disarm(session, row)
+
+
+def _resume(session: Session, row: TicketTarget, now: datetime) -> None:
+    if row.status is not TargetStatus.paused or row.paused_at is None:
+        return
+    row.paused_seconds += int((now - row.paused_at).total_seconds())
+    _arm(session, row, _policy(session, row), start=now, seconds=row.remaining_seconds or 0)
+
+
+def _restart(session: Session, row: TicketTarget, now: datetime) -> None:
+    """A new cycle of a recurring target (next response, update cadence) from `now`."""
+    _disarm(session, row)
+    row.cycle += 1
+    row.warned_at = row.met_at = row.breached_at = None
+    _arm(session, row, _policy(session, row), start=now)
+
+
+def _meet(session: Session, row: TicketTarget, now: datetime) -> None:
+    if row.met_at is None:
+        row.met_at = now
+    if row.status in LIVE:
+        _stop(session, row, TargetStatus.met)
+
+
+# --- facts that move the clocks ----------------------------------------------------------------
+
+
+def on_reply(session: Session, ticket: Ticket, *, human: bool) -> None:
+    """We wrote to the customer: a human reply meets response targets; any reply resets cadence."""
+    now = clock.now()
+    for row in targets_of(session, ticket.id):
+        if row.target is Target.update_cadence and ticket.status not in (TicketStatus.resolved, TicketStatus.closed):
+            if row.status is TargetStatus.paused:
+                row.remaining_seconds = row.budget_minutes * 60  # heard from us: the full window again
+            elif row.status in (TargetStatus.running, TargetStatus.breached):
+                _restart(session, row, now)
+        elif human and row.target in (Target.first_response, Target.next_response):
+            if row.status in LIVE or (row.status is TargetStatus.breached and row.met_at is None):
+                _meet(session, row, now)
+
+
+def on_customer_message(session: Session, ticket: Ticket) -> None:
+    """The customer wrote: a human reply is owed again (next response), unless one already is."""
+    now = clock.now()
+    rows = {r.target: r for r in targets_of(session, ticket.id)}
+    first = rows.get(Target.first_response)
+    if first is not None and first.status in LIVE:
+        return  # still waiting for the first reply: that target covers it
+    row = rows.get(Target.next_response)
+    if row is None:
+        policy = _policy(session, first) if first else None
+        spec = (policy.targets if policy else {}).get(Target.next_response.value)
+        if spec is None or policy is None:
+            return
+        row = TicketTarget(
+            workspace_id=ticket.workspace_id, ticket_id=ticket.id, target=Target.next_response,
+            status=TargetStatus.running, started_at=now, budget_minutes=spec["minutes"], policy_id=policy.id,
+            business=spec.get("clock", "business") == "business", cycle=0,
+        )
+        session.add(row)
+        session.flush()
+    if row.status is TargetStatus.running:
+        return
+    _restart(session, row, now)
+
+
+def on_status(session: Session, ticket: Ticket, *, previous: TicketStatus) -> None:
+    """Pause while waiting on the customer; stop at resolution; start again on reopen."""
+    now = clock.now()
+    new = ticket.status
+    for row in targets_of(session, ticket.id):
+        if new in (TicketStatus.resolved, TicketStatus.closed):
+            if row.target is Target.resolution:
+                _meet(session, row, now)
+            elif row.status in LIVE:
+                _stop(session, row, TargetStatus.cancelled)
+        elif new is TicketStatus.pending_customer and row.target in PAUSABLE:
+            _pause(session, row, now)
+        elif previous is TicketStatus.pending_customer:
+            _resume(session, row, now)
+        elif previous in (TicketStatus.resolved, TicketStatus.closed) and row.target in (
+            Target.resolution, Target.update_cadence,
+        ):
+            _restart(session, row, now)
+
+
+# --- timers ------------------------------------------------------------------------------------
+
+
+def _live_row(session: Session, payload: dict[str, object]) -> TicketTarget | None:
+    row = session.get(TicketTarget, payload.get("target_id"), with_for_update=True)
+    if row is None or row.status is not TargetStatus.running or row.cycle != payload.get("cycle"):
+        return None  # met, paused or restarted since the timer was set: nothing to do
+    return row
+
+
+@timers.handler(WARN)
+def _fire_warning(session: Session, timer: timers.Timer) -> None:
+    row = _live_row(session, timer.payload)
+    if row is None or row.warned_at is not None:
+        return
+    row.warned_at = clock.now()
+    ticket = session.get(Ticket, row.ticket_id)
+    assert ticket is not None
+    events.record(
+        session, actor=Actor.system(row.workspace_id), type="sla.warning", customer_id=ticket.customer_id,
+        ticket_id=ticket.id, payload={"target": row.target.value, "due_at": row.due_at.isoformat() if row.due_at else None},
+    )
+
+
+@timers.handler(BREACH)
+def _fire_breach(session: Session, timer: timers.Timer) -> None:
+    row = _live_row(session, timer.payload)
+    if row is None:
+        return
+    now = clock.now()
+    row.status = TargetStatus.breached
+    row.breached_at = now
+    ticket = session.get(Ticket, row.ticket_id)
+    assert ticket is not None
+    events.record(
+        session, actor=Actor.system(row.workspace_id), type="sla.breached", customer_id=ticket.customer_id,
+        ticket_id=ticket.id, payload={"target": row.target.value, "due_at": row.due_at.isoformat() if row.due_at else None},
+    )
+    from kefu.sla import breaches  # breaches escalates, which reads promises: import at use
+
+    breaches.target_breached(session, row, ticket)
