@@ -20,6 +20,7 @@ from kefu.http.limits import BodySizeLimit
 from kefu.orders.api import router as orders_router
 from kefu.parties.api import router as parties_router
 from kefu.runtime import Runtime, build
+from kefu.sla.api import router as sla_router
 from kefu.tickets.api import router as tickets_router
 from kefu.web.pages import router as web_router
 from kefu.worker import WorkerThread
@@ -33,6 +34,7 @@ ROUTERS = (
     parties_router,
     orders_router,
     widget_router,
+    sla_router,
 )
 
 

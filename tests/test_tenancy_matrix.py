@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from kefu import clock
 from kefu.app import create_app
@@ -42,6 +42,8 @@ from kefu.orders.service import NewItem
 from kefu.parties import service as parties
 from kefu.parties.models import PartyKind
 from kefu.runtime import Runtime
+from kefu.sla import escalation, notify, policies, promises
+from kefu.sla.models import PromiseKind, SlaPolicy
 from kefu.tickets import service as tickets
 from tests.factories import World
 
@@ -176,6 +178,38 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/orders"): Rule(Perm.read),
     ("GET", "/api/v1/orders/{order_id}"): Rule(Perm.read),
+    ("GET", "/api/v1/sla/policies"): Rule(Perm.read),
+    ("POST", "/api/v1/sla/policies"): Rule(
+        Perm.manage_workspace, 201,
+        _const({"name": "新策略", "targets": {"first_response": {"minutes": 60}}}),
+    ),
+    ("PUT", "/api/v1/sla/policies/{policy_id}"): Rule(
+        Perm.manage_workspace, body=_const({"name": "改名策略", "targets": {"resolution": {"minutes": 600}}})
+    ),
+    ("POST", "/api/v1/sla/policies/defaults"): Rule(Perm.manage_workspace),
+    ("GET", "/api/v1/sla/metrics"): Rule(Perm.read),
+    ("GET", "/api/v1/tickets/{ticket_id}/sla"): Rule(Perm.read),
+    ("GET", "/api/v1/tickets/{ticket_id}/escalations"): Rule(Perm.read),
+    ("GET", "/api/v1/promises"): Rule(Perm.read),
+    ("POST", "/api/v1/promises"): Rule(
+        Perm.work_tickets, 201,
+        lambda d: {"ticket_id": d.ids["ticket_id"], "kind": "update", "text": "今天给您答复",
+                   "within_business_minutes": 60},
+    ),
+    ("POST", "/api/v1/promises/propose"): Rule(
+        Perm.work_tickets, body=lambda d: {"text": "三天内给您回电", "ticket_id": d.ids["ticket_id"]}
+    ),
+    ("POST", "/api/v1/promises/{promise_id}/keep"): Rule(Perm.work_tickets),
+    ("POST", "/api/v1/promises/{promise_id}/cancel"): Rule(
+        Perm.work_tickets, body=_const({"reason": "客户撤回"})
+    ),
+    ("GET", "/api/v1/escalation-levels"): Rule(Perm.read),
+    ("PUT", "/api/v1/escalation-levels/{level}"): Rule(
+        Perm.manage_workspace, body=lambda d: {"name": "组长", "responder_id": d.ids["agent"]}
+    ),
+    ("GET", "/api/v1/notifications"): Rule(None),
+    ("POST", "/api/v1/notifications/read"): Rule(None, body=_const({"up_to_id": MISSING})),
+    ("GET", "/api/v1/widget/promises"): CUSTOMER,
     ("GET", "/api/v1/widget/me"): CUSTOMER,
     ("GET", "/api/v1/widget/conversations"): CUSTOMER,
     ("POST", "/api/v1/widget/conversations"): CUSTOMER,
@@ -190,7 +224,10 @@ ID_FILTERS = {
     "assignee_id": "agent",
     "owner_id": "agent",
     "type_id": "type_id",
+    "ticket_id": "ticket_id",
 }
+# Path parameters that are not row ids (a rung of the workspace's own ladder).
+NOT_IDS = {"level"}
 
 
 def api_routes() -> list[tuple[str, str]]:
@@ -284,6 +321,22 @@ def seed(runtime: Runtime, world: World) -> Data:
         )
         skill = auth.create_skill(s, actor=system, name=f"退款 {key}", description=secret)
         party = parties.create(s, actor=system, kind=PartyKind.supplier, name=f"供应商 {secret}")
+        policies.install_templates(s, workspace_id=world.workspace.id)
+        policy = s.scalars(select(SlaPolicy).where(SlaPolicy.workspace_id == world.workspace.id)).first()
+        promise = promises.make(
+            s, actor=world.actor(Role.agent), ticket_id=ticket.id, kind=PromiseKind.update,
+            text=f"回电 {secret}", within_business_minutes=120,
+        )
+        team_lead = world.staff[Role.team_lead]
+        escalation.set_level(
+            s, actor=system, level=1, name="组长", responder_id=team_lead.id, use_team_lead=False,
+            respond_within_minutes=60,
+        )
+        note = notify.notify(
+            s, workspace_id=world.workspace.id, staff_id=world.staff[Role.admin].id, kind="test",
+            text=f"通知 {secret}",
+        )
+        assert note is not None
         order = orders.create(
             s,
             actor=system,
@@ -310,6 +363,10 @@ def seed(runtime: Runtime, world: World) -> Data:
                 "party_id": party.id,
                 "order_id": order.id,
                 "agent": world.staff[Role.agent].id,
+                "policy_id": policy.id,
+                "promise_id": promise.id,
+                "notification_id": note.id,
+                "level": 1,
             },
             secrets=(secret, secret.lower(), phone, f"target@{key}.test", f"{key}-0001"),
         )
@@ -380,7 +437,7 @@ def foreign_variants(
     """For each id a route uses (in its path or its body): my data with that one id swapped for
     the other workspace's, and the same with an id that does not exist."""
     rule = RULES[(method, path)]
-    keys = set(path_keys(path))
+    keys = set(path_keys(path)) - NOT_IDS
     if rule.body:
         baseline = rule.body(mine)
         keys |= {k for k in mine.ids if rule.body(mine.with_id(k, MISSING)) != baseline}

@@ -20,6 +20,7 @@ from kefu.sla import notify, outreach, promises
 from kefu.sla.escalation_models import Escalation, EscalationLevel
 from kefu.sla.models import PromiseKind
 from kefu.tenancy import get_scoped, scoped
+from kefu.tickets import service as tickets
 from kefu.tickets.models import Ticket
 from kefu.tickets.rules import STATUS_ZH
 
@@ -154,3 +155,8 @@ def escalate(session: Session, *, ticket: Ticket, trigger: str, reason: str, act
                  "due_at": due.isoformat()},
     )
     return row
+
+
+def of_ticket(session: Session, *, actor: Actor, ticket_id: int) -> list[Escalation]:
+    ticket = tickets.access(session, actor=actor, ticket_id=ticket_id)
+    return list(session.scalars(select(Escalation).where(Escalation.ticket_id == ticket.id).order_by(Escalation.id)))

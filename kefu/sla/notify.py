@@ -30,12 +30,13 @@ def mine(session: Session, *, actor: Actor, unread: bool, limit: int, cursor: st
     return paginate(session, stmt, Notification.id, limit=limit, cursor=cursor)
 
 
-def mark_read(session: Session, *, actor: Actor, ids: list[int]) -> int:
+def mark_read(session: Session, *, actor: Actor, up_to_id: int) -> int:
+    """Mark my notifications up to `up_to_id` (what the list showed) read; returns how many."""
     rows = session.scalars(
         select(Notification).where(
             Notification.workspace_id == actor.workspace_id,
             Notification.staff_id == actor.id,
-            Notification.id.in_(ids),
+            Notification.id <= up_to_id,
             Notification.read_at.is_(None),
         )
     ).all()

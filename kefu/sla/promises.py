@@ -41,15 +41,16 @@ KEPT_BY: dict[PromiseKind, frozenset[str]] = {
 }
 
 
-def due_from(session: Session, *, ticket: Ticket | None, start: datetime, business_minutes: int) -> datetime:
-    """`start` + business minutes on the ticket's SLA calendar (the back-office calendar otherwise)."""
+def due_from(session: Session, *, ticket: Ticket | None, start: datetime, business_minutes: float = 0,
+             business_days: int = 0) -> datetime:
+    """`start` + business days and minutes on the ticket's SLA calendar (else the back-office one)."""
     policy = None
     if ticket is not None:
         row = session.scalars(
             select(TicketTarget).where(TicketTarget.ticket_id == ticket.id, TicketTarget.policy_id.is_not(None))
         ).first()
         policy = session.get(policies.SlaPolicy, row.policy_id) if row and row.policy_id else None
-    return policies.calendar_for(policy).add(start, minutes=business_minutes).at
+    return policies.calendar_for(policy).add(start, days=business_days, minutes=business_minutes).at
 
 
 def make(

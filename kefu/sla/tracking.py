@@ -216,9 +216,9 @@ def on_customer_message(session: Session, ticket: Ticket) -> None:
             return
         row = TicketTarget(
             workspace_id=ticket.workspace_id, ticket_id=ticket.id, target=Target.next_response,
-            status=TargetStatus.running, started_at=now, budget_minutes=spec["minutes"], policy_id=policy.id,
+            status=TargetStatus.met, started_at=now, budget_minutes=spec["minutes"], policy_id=policy.id,
             business=spec.get("clock", "business") == "business", cycle=0,
-        )
+        )  # armed by the restart below, as cycle 1
         session.add(row)
         session.flush()
     if row.status is TargetStatus.running:
