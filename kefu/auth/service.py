@@ -8,10 +8,20 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kefu import clock
+from kefu import clock, events
 from kefu.auth import secrets
 from kefu.auth.actor import Actor
-from kefu.auth.models import ApiToken, Role, Skill, Staff, StaffSkill, Team, TeamKind, TeamMember, Workspace
+from kefu.auth.models import (
+    ApiToken,
+    Role,
+    Skill,
+    Staff,
+    StaffSkill,
+    Team,
+    TeamKind,
+    TeamMember,
+    Workspace,
+)
 from kefu.auth.permissions import Perm, require
 from kefu.errors import Conflict, Invalid, Unauthorized
 from kefu.tenancy import get_scoped, scoped
@@ -28,7 +38,11 @@ def create_workspace(
     if session.scalars(select(Workspace).where(Workspace.key == key)).first():
         raise Conflict("workspace.exists", zh=f"工作区 {key} 已存在", en=f"workspace {key} exists")
     ws = Workspace(
-        key=key, name=name, timezone=timezone, locale=locale, widget_secret=secrets.new_widget_secret()
+        key=key,
+        name=name,
+        timezone=timezone,
+        locale=locale,
+        widget_secret=secrets.new_widget_secret(),
     )
     session.add(ws)
     session.flush()
@@ -55,7 +69,9 @@ def create_staff(
     email = email.strip().lower()
     exists = session.scalars(scoped(Staff, actor).where(Staff.email == email)).first()
     if exists:
-        raise Conflict("staff.email_taken", zh=f"邮箱 {email} 已被使用", en=f"email {email} is taken")
+        raise Conflict(
+            "staff.email_taken", zh=f"邮箱 {email} 已被使用", en=f"email {email} is taken"
+        )
     staff = Staff(
         workspace_id=actor.workspace_id,
         email=email,
@@ -75,7 +91,11 @@ def get_staff(session: Session, *, actor: Actor, staff_id: int, for_update: bool
 
 def list_staff(session: Session, *, actor: Actor, role: Role | None = None) -> Sequence[Staff]:
     require(actor, Perm.read)
-    stmt = scoped(Staff, actor).order_by(Staff.id).options(selectinload(Staff.skills), selectinload(Staff.memberships))
+    stmt = (
+        scoped(Staff, actor)
+        .order_by(Staff.id)
+        .options(selectinload(Staff.skills), selectinload(Staff.memberships))
+    )
     if role is not None:
         stmt = stmt.where(Staff.role == role)
     return session.scalars(stmt).all()
@@ -97,8 +117,13 @@ def update_staff(
         staff.name = name
     if role is not None:
         staff.role = role
-    if active is not None:
+    if active is not None and active != staff.active:
         staff.active = active
+        # Their open tickets must not be left without an owner: the tickets domain reacts to this.
+        events.record(
+            session, actor=actor, type="staff.deactivated" if not active else "staff.reactivated",
+            payload={"staff_id": staff.id},
+        )
     if password is not None:
         staff.password_hash = secrets.hash_password(password)
     session.flush()
@@ -221,7 +246,9 @@ def service_account(session: Session, *, workspace: Workspace, role: Role) -> St
     return staff
 
 
-_BAD_TOKEN = Unauthorized("auth.bad_token", zh="登录凭证无效或已过期", en="invalid or expired token")
+_BAD_TOKEN = Unauthorized(
+    "auth.bad_token", zh="登录凭证无效或已过期", en="invalid or expired token"
+)
 
 
 def authenticate_token(session: Session, raw: str) -> Actor:
@@ -253,8 +280,14 @@ def login(session: Session, *, workspace_key: str, email: str, password: str) ->
         else None
     )
     # One message for every failure: do not tell which of workspace, email or password was wrong.
-    if staff is None or not staff.active or not secrets.verify_password(staff.password_hash, password):
-        raise Unauthorized("auth.bad_login", zh="工作区、邮箱或密码错误", en="wrong workspace, email or password")
+    if (
+        staff is None
+        or not staff.active
+        or not secrets.verify_password(staff.password_hash, password)
+    ):
+        raise Unauthorized(
+            "auth.bad_login", zh="工作区、邮箱或密码错误", en="wrong workspace, email or password"
+        )
     _, raw = issue_token(session, staff=staff, name="web login", ttl=timedelta(hours=12))
     return staff, raw
 

@@ -16,6 +16,7 @@ from kefu.auth.actor import Actor
 from kefu.conversations.models import Conversation, Message
 from kefu.sla import escalation, notify, promises, tracking
 from kefu.sla.escalation_models import Escalation
+from kefu.tickets import service as tickets
 from kefu.tickets.models import Ticket, TicketConversation, TicketStatus
 from kefu.tickets.rules import OPEN_STATUSES
 from kefu.timeline.models import Event
@@ -65,6 +66,12 @@ def _linked(session: Session, ev: Event) -> None:
     ticket = _ticket(session, ev)
     if ticket is not None:
         _check_repeat_contacts(session, ticket, int(ev.payload["conversation_id"]))
+
+
+@events.react("staff.deactivated")
+def _left(session: Session, ev: Event) -> None:
+    """首问负责制 survives people leaving: their open tickets go to the duty owner at once."""
+    tickets.hand_over_from(session, actor=Actor.system(ev.workspace_id), staff_id=int(ev.payload["staff_id"]))
 
 
 @events.react("message.created")
