@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from kefu import __version__
+from kefu import __version__, clock
 from kefu.auth.api import router as auth_router
 from kefu.channels.api import router as channels_router
 from kefu.channels.widget_api import router as widget_router
@@ -21,9 +22,12 @@ from kefu.orders.api import router as orders_router
 from kefu.parties.api import router as parties_router
 from kefu.runtime import Runtime, build
 from kefu.sla.api import router as sla_router
+from kefu.sla.holidays import coverage_warning
 from kefu.tickets.api import router as tickets_router
 from kefu.web.pages import router as web_router
 from kefu.worker import WorkerThread
+
+log = logging.getLogger(__name__)
 
 ROUTERS = (
     auth_router,
@@ -47,6 +51,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if settings.dispatch_in_process:
             # Events committed before a crash but never dispatched go out now.
             rt.dispatcher.dispatch_pending()
+        warning = coverage_warning(clock.now().date())
+        if warning is not None:  # the service starts; admins see it in /api/v1/sla/calendar-status
+            log.warning("holiday data: %s", warning.en)
         worker = WorkerThread(rt) if settings.worker_in_process else None
         if worker is not None:
             worker.start()  # timers that fell due while we were down fire on its first pass

@@ -36,7 +36,9 @@ def db_upgrade(revision: str = "head") -> None:
 
     rt = _runtime()
     migrate.upgrade(rt.engine, revision)
-    console.print(f"[green]database at {revision}[/green]: {rt.engine.url.render_as_string(hide_password=True)}")
+    console.print(
+        f"[green]database at {revision}[/green]: {rt.engine.url.render_as_string(hide_password=True)}"
+    )
     rt.close()
 
 
@@ -93,7 +95,9 @@ def demo(
     host: Host = "127.0.0.1",
     port: Port = 8000,
     reset: Annotated[bool, typer.Option(help="drop the demo workspace and seed it again")] = False,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="seed and print, do not serve")] = False,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="seed and print, do not serve")
+    ] = False,
 ) -> None:
     """Migrate, seed the demo shop (fixed seed), print logins and tokens, and serve."""
     from kefu import migrate
@@ -107,8 +111,12 @@ def demo(
         session.commit()
     rt.close()
     base = f"http://{host}:{port}"
-    console.print(f"\n[bold]kefu demo — {creds.workspace_name}[/bold] (workspace key: {creds.workspace_key})")
-    console.print(f"  web UI    {base}/login\n  API docs  {base}/docs\n  health    {base}/healthz\n")
+    console.print(
+        f"\n[bold]kefu demo — {creds.workspace_name}[/bold] (workspace key: {creds.workspace_key})"
+    )
+    console.print(
+        f"  web UI    {base}/login\n  API docs  {base}/docs\n  health    {base}/healthz\n"
+    )
     for login in creds.logins:
         console.print(f"  {login.role:<11} {login.email:<34} password: {login.password}")
         console.print(f"  {'':<11} token: {login.token}")
@@ -145,7 +153,9 @@ def workspace_create(
     key: Annotated[str, typer.Option(help="short key, e.g. lumiere")],
     name: Annotated[str, typer.Option(help="shop name shown to staff")],
     admin_email: Annotated[str, typer.Option(help="the first admin's e-mail")],
-    admin_password: Annotated[str, typer.Option(help="the first admin's password", prompt=True, hide_input=True)],
+    admin_password: Annotated[
+        str, typer.Option(help="the first admin's password", prompt=True, hide_input=True)
+    ],
 ) -> None:
     """Create a workspace with its first admin and the default SLA policies."""
     from kefu.auth import service as auth
@@ -155,8 +165,14 @@ def workspace_create(
     rt = _runtime()
     with rt.sessions() as session:
         ws = auth.create_workspace(session, key=key, name=name)
-        auth.create_staff(session, actor=Actor.system(ws.id), email=admin_email, name="Admin",
-                          role=Role.admin, password=admin_password)
+        auth.create_staff(
+            session,
+            actor=Actor.system(ws.id),
+            email=admin_email,
+            name="Admin",
+            role=Role.admin,
+            password=admin_password,
+        )
         policies.install_templates(session, workspace_id=ws.id)
         session.commit()
     console.print(f"[green]workspace {key} created[/green]; widget secret: {ws.widget_secret}")
@@ -173,7 +189,9 @@ def bench(
     from kefu.bench import BENCHMARKS
 
     if name not in BENCHMARKS:
-        console.print(f"[red]unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}[/red]")
+        console.print(
+            f"[red]unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}[/red]"
+        )
         raise typer.Exit(2)
     result = BENCHMARKS[name](scale=scale)
     if as_json:

@@ -51,6 +51,7 @@ def react(*types: str) -> Callable[[Reaction], Reaction]:
 
     return register
 
+
 _events = cast(Table, Event.__table__)
 _INSERT = _events.insert().returning(_events.c.id)
 

@@ -21,7 +21,9 @@ from kefu.runtime import Runtime
 from kefu.timeline.models import Event
 from tests.factories import World, make_world
 
-PG_ADMIN_URL = os.environ.get("KEFU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "KEFU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def pg_url(dbname: str) -> str:
@@ -87,7 +89,9 @@ def runtime(engine: Engine, connection: Connection) -> Runtime:
     )
     dispatcher.sessions = sessions
     # No background worker in tests: time moves by the injected clock and sweeps are explicit.
-    settings = Settings(database_url=engine.url.render_as_string(hide_password=False), worker_in_process=False)
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False), worker_in_process=False
+    )
     return Runtime(settings=settings, engine=engine, sessions=sessions, dispatcher=dispatcher)
 
 

@@ -34,7 +34,9 @@ CHILD = textwrap.dedent(
     rt = build(Settings(database_url=sys.argv[1]))
     with rt.sessions() as s:
         ws = auth.create_workspace(s, key="crash", name="Crash Shop")
-        lead = auth.create_staff(s, actor=Actor.system(ws.id), email="lead@crash.test", name="lead", role=Role.team_lead)
+        lead = auth.create_staff(
+            s, actor=Actor.system(ws.id), email="lead@crash.test", name="lead", role=Role.team_lead
+        )
         s.commit()
         # Die the instant the commit returns, before any subscriber or the dispatched mark.
         Dispatcher.deliver = lambda self, ids: os.kill(os.getpid(), signal.SIGKILL)

@@ -14,7 +14,9 @@ from kefu.tickets.rules import OPEN_STATUSES
 
 OPS = st.lists(
     st.tuples(
-        st.sampled_from(["create_system", "create_agent", "assign", "deactivate", "reactivate", "move"]),
+        st.sampled_from(
+            ["create_system", "create_agent", "assign", "deactivate", "reactivate", "move"]
+        ),
         st.integers(0, 50),
         st.sampled_from(list(TicketStatus)),
     ),
@@ -34,8 +36,12 @@ def check_invariant(session, first_owners):
             first_owners[t.id] = t.first_owner_id
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(ops=OPS)
 def test_every_open_ticket_always_has_one_active_owner(runtime, world, ops):
     with runtime.sessions() as s:
@@ -55,12 +61,21 @@ def test_every_open_ticket_always_has_one_active_owner(runtime, world, ops):
             try:
                 with s.begin_nested():
                     if op == "create_system":
-                        tickets.create(s, actor=system, subject="表单工单", team_id=team.id if n % 2 else None)
+                        tickets.create(
+                            s, actor=system, subject="表单工单", team_id=team.id if n % 2 else None
+                        )
                     elif op == "create_agent" and person.active:
-                        tickets.create(s, actor=world.actor(Role.agent).__class__.staff(
-                            world.workspace.id, person.id, person.role), subject="来电")
+                        tickets.create(
+                            s,
+                            actor=world.actor(Role.agent).__class__.staff(
+                                world.workspace.id, person.id, person.role
+                            ),
+                            subject="来电",
+                        )
                     elif op == "assign" and ids:
-                        tickets.assign(s, actor=system, ticket_id=ids[n % len(ids)], owner_id=person.id)
+                        tickets.assign(
+                            s, actor=system, ticket_id=ids[n % len(ids)], owner_id=person.id
+                        )
                     elif op == "deactivate":
                         auth.update_staff(s, actor=system, staff_id=person.id, active=False)
                     elif op == "reactivate":

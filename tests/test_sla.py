@@ -32,16 +32,32 @@ def shop(runtime, world):
         policies.install_templates(s, workspace_id=world.workspace.id)
         phone = channels.create(s, actor=world.system, kind=ChannelKind.phone, name="电话")
         customer = make_customer(s, world, name="王先生", phone="13911112222")
-        conv = conversations.create(s, actor=world.system, channel_id=phone.id, customer_id=customer.id)
-        ticket = tickets.create(s, actor=world.actor(), subject="海淘订单未到", customer_id=customer.id,
-                                conversation_ids=[conv.id])
+        conv = conversations.create(
+            s, actor=world.system, channel_id=phone.id, customer_id=customer.id
+        )
+        ticket = tickets.create(
+            s,
+            actor=world.actor(),
+            subject="海淘订单未到",
+            customer_id=customer.id,
+            conversation_ids=[conv.id],
+        )
         s.commit()
-        yield {"clock": clk, "customer": customer.id, "conv": conv.id, "ticket": ticket.id, "phone": phone.id}
+        yield {
+            "clock": clk,
+            "customer": customer.id,
+            "conv": conv.id,
+            "ticket": ticket.id,
+            "phone": phone.id,
+        }
 
 
 def targets(runtime, ticket_id):
     with runtime.sessions() as s:
-        return {t.target: t for t in s.scalars(select(TicketTarget).where(TicketTarget.ticket_id == ticket_id))}
+        return {
+            t.target: t
+            for t in s.scalars(select(TicketTarget).where(TicketTarget.ticket_id == ticket_id))
+        }
 
 
 def sweep(runtime):
@@ -50,7 +66,11 @@ def sweep(runtime):
 
 def test_back_office_clock_runs_on_business_hours(runtime, shop):
     t = targets(runtime, shop["ticket"])
-    assert set(t) == {Target.first_response, Target.update_cadence, Target.resolution}  # next_response: later
+    assert set(t) == {
+        Target.first_response,
+        Target.update_cadence,
+        Target.resolution,
+    }  # next_response: later
     # Opened Tue 09-29 17:00; 4 business hours: 17:00–18:00, then Wed 09:00–12:00.
     assert t[Target.first_response].due_at == local(2026, 9, 30, 12)
     # Resolution, 27 business hours: Wed 9 h, then National Day (10-01..07) skipped, Thu 10-08, Fri 10-09.
@@ -59,12 +79,16 @@ def test_back_office_clock_runs_on_business_hours(runtime, shop):
 
 def test_a_human_reply_meets_first_response_a_bot_reply_does_not(runtime, world, shop):
     with runtime.sessions() as s:
-        conversations.post_message(s, actor=world.system, conversation_id=shop["conv"], body="自动回复：已收到")
+        conversations.post_message(
+            s, actor=world.system, conversation_id=shop["conv"], body="自动回复：已收到"
+        )
         s.commit()
     assert targets(runtime, shop["ticket"])[Target.first_response].status is TargetStatus.running
     shop["clock"].advance(timedelta(minutes=20))
     with runtime.sessions() as s:
-        conversations.post_message(s, actor=world.actor(), conversation_id=shop["conv"], body="您好，我来帮您查")
+        conversations.post_message(
+            s, actor=world.actor(), conversation_id=shop["conv"], body="您好，我来帮您查"
+        )
         s.commit()
     first = targets(runtime, shop["ticket"])[Target.first_response]
     assert first.status is TargetStatus.met and first.met_at == local(2026, 9, 29, 17, 20)
@@ -73,23 +97,31 @@ def test_a_human_reply_meets_first_response_a_bot_reply_does_not(runtime, world,
 def test_customer_message_starts_next_response_and_tells_the_owner(runtime, world, shop):
     customer = world.actor().__class__.customer(world.workspace.id, shop["customer"])
     with runtime.sessions() as s:
-        conversations.post_message(s, actor=world.actor(), conversation_id=shop["conv"], body="您好")
+        conversations.post_message(
+            s, actor=world.actor(), conversation_id=shop["conv"], body="您好"
+        )
         s.commit()
     shop["clock"].advance(timedelta(minutes=5))
     with runtime.sessions() as s:
-        conversations.post_message(s, actor=customer, conversation_id=shop["conv"], body="到底什么时候到？")
+        conversations.post_message(
+            s, actor=customer, conversation_id=shop["conv"], body="到底什么时候到？"
+        )
         s.commit()
     nxt = targets(runtime, shop["ticket"])[Target.next_response]
     assert nxt.status is TargetStatus.running
     assert nxt.due_at == local(2026, 9, 30, 16, 5)  # 8 business hours from 17:05
     with runtime.sessions() as s:
-        notes = s.scalars(select(Notification).where(Notification.staff_id == world.staff[Role.agent].id)).all()
+        notes = s.scalars(
+            select(Notification).where(Notification.staff_id == world.staff[Role.agent].id)
+        ).all()
     assert [n.kind for n in notes] == ["customer.message"]
 
 
 def test_pending_on_the_customer_pauses_and_resumes_the_clock(runtime, world, shop):
     with runtime.sessions() as s:
-        tickets.transition(s, actor=world.actor(), ticket_id=shop["ticket"], to=TicketStatus.pending_customer)
+        tickets.transition(
+            s, actor=world.actor(), ticket_id=shop["ticket"], to=TicketStatus.pending_customer
+        )
         s.commit()
     paused = targets(runtime, shop["ticket"])[Target.resolution]
     assert paused.status is TargetStatus.paused and paused.due_at is None
@@ -113,14 +145,25 @@ def test_breach_escalates_to_a_named_responder_who_promises_the_customer(runtime
     assert first.status is TargetStatus.breached and first.breached_at == local(2026, 9, 30, 12)
     with runtime.sessions() as s:
         esc = s.scalars(select(Escalation).where(Escalation.ticket_id == shop["ticket"])).one()
-        assert (esc.trigger, esc.level, esc.responder_id) == ("sla_breach", 1, world.staff[Role.team_lead].id)
+        assert (esc.trigger, esc.level, esc.responder_id) == (
+            "sla_breach",
+            1,
+            world.staff[Role.team_lead].id,
+        )
         promise = s.get(promises.Promise, esc.promise_id)
-        assert promise.status is PromiseStatus.open and promise.owner_id == world.staff[Role.team_lead].id
+        assert (
+            promise.status is PromiseStatus.open
+            and promise.owner_id == world.staff[Role.team_lead].id
+        )
         told = s.scalars(
-            select(conversations.Message).where(conversations.Message.conversation_id == shop["conv"])
+            select(conversations.Message).where(
+                conversations.Message.conversation_id == shop["conv"]
+            )
         ).all()
         assert len(told) == 1 and told[0].direction.value == "outbound"
-        assert "很抱歉让您久等了" in told[0].body and world.staff[Role.team_lead].name in told[0].body
+        assert (
+            "很抱歉让您久等了" in told[0].body and world.staff[Role.team_lead].name in told[0].body
+        )
         # 120 business minutes from Wed 12:00 → 14:00, stated in the customer's local time.
         assert promise.due_at == local(2026, 9, 30, 14) and "9月30日 14:00" in told[0].body
     # A repeated sweep fires nothing twice.
@@ -135,42 +178,75 @@ def test_warning_comes_before_the_breach(runtime, shop):
 
 
 def test_promise_kept_by_the_matching_action(client, runtime, world, shop):
-    r = client.post("/api/v1/promises", json={"ticket_id": shop["ticket"], "kind": "update",
-                                              "text": "明天上午10点前给您答复", "due_at": "2026-09-30T10:00:00+08:00"},
-                    headers=world.headers())
+    r = client.post(
+        "/api/v1/promises",
+        json={
+            "ticket_id": shop["ticket"],
+            "kind": "update",
+            "text": "明天上午10点前给您答复",
+            "due_at": "2026-09-30T10:00:00+08:00",
+        },
+        headers=world.headers(),
+    )
     assert r.status_code == 201, r.text
     promise = r.json()
-    assert promise["owner_id"] == world.staff[Role.agent].id and promise["customer_id"] == shop["customer"]
+    assert (
+        promise["owner_id"] == world.staff[Role.agent].id
+        and promise["customer_id"] == shop["customer"]
+    )
     shop["clock"].advance(timedelta(hours=2))
     with runtime.sessions() as s:
-        conversations.post_message(s, actor=world.actor(), conversation_id=shop["conv"], body="已为您催促")
+        conversations.post_message(
+            s, actor=world.actor(), conversation_id=shop["conv"], body="已为您催促"
+        )
         s.commit()
-    kept = client.get(f"/api/v1/promises?ticket_id={shop['ticket']}", headers=world.headers()).json()["items"][0]
+    kept = client.get(
+        f"/api/v1/promises?ticket_id={shop['ticket']}", headers=world.headers()
+    ).json()["items"][0]
     assert kept["status"] == "kept" and kept["kept_by"].startswith("message:")
 
 
 def test_promise_reminders_then_breach_then_a_new_eta(client, runtime, world, shop):
-    r = client.post("/api/v1/promises", json={"ticket_id": shop["ticket"], "kind": "callback",
-                                              "text": "三天内专人给您回电", "due_at": "2026-10-02T17:00:00+08:00"},
-                    headers=world.headers())
+    r = client.post(
+        "/api/v1/promises",
+        json={
+            "ticket_id": shop["ticket"],
+            "kind": "callback",
+            "text": "三天内专人给您回电",
+            "due_at": "2026-10-02T17:00:00+08:00",
+        },
+        headers=world.headers(),
+    )
     pid = r.json()["id"]
     shop["clock"].set(local(2026, 10, 1, 5))  # half of the 3-day window
     sweep(runtime)
-    shop["clock"].set(local(2026, 10, 2, 17))  # a message to the customer does not keep a callback promise
+    shop["clock"].set(
+        local(2026, 10, 2, 17)
+    )  # a message to the customer does not keep a callback promise
     with runtime.sessions() as s:
-        conversations.post_message(s, actor=world.actor(), conversation_id=shop["conv"], body="还在处理")
+        conversations.post_message(
+            s, actor=world.actor(), conversation_id=shop["conv"], body="还在处理"
+        )
         s.commit()
     sweep(runtime)
     with runtime.sessions() as s:
         notes = [n.kind for n in s.scalars(select(Notification).order_by(Notification.id))]
         broken = s.get(promises.Promise, pid)
         assert broken.status is PromiseStatus.broken
-        successor = s.scalars(select(promises.Promise).where(promises.Promise.replaces_id == pid)).one()
+        successor = s.scalars(
+            select(promises.Promise).where(promises.Promise.replaces_id == pid)
+        ).one()
         assert successor.status is PromiseStatus.open and successor.due_at > clock.now()
         esc = s.scalars(select(Escalation).where(Escalation.trigger == "promise_breach")).one()
         assert esc.promise_id == successor.id
-    assert notes.count("promise.reminder") == 2 and "promise.broken" in notes and "ticket.escalated" in notes
-    seen = client.get(f"/api/v1/tickets/{shop['ticket']}/timeline", headers=world.headers()).json()["items"]
+    assert (
+        notes.count("promise.reminder") == 2
+        and "promise.broken" in notes
+        and "ticket.escalated" in notes
+    )
+    seen = client.get(f"/api/v1/tickets/{shop['ticket']}/timeline", headers=world.headers()).json()[
+        "items"
+    ]
     kinds = [e["type"] for e in seen]
     assert kinds.index("ticket.escalated") < kinds.index("promise.broken")  # newest first
 
@@ -178,25 +254,48 @@ def test_promise_reminders_then_breach_then_a_new_eta(client, runtime, world, sh
 @pytest.mark.parametrize(
     ("body", "code"),
     [
-        ({"kind": "update", "text": "x", "due_at": "2026-09-01T10:00:00+08:00"}, "promise.due_past"),
+        (
+            {"kind": "update", "text": "x", "due_at": "2026-09-01T10:00:00+08:00"},
+            "promise.due_past",
+        ),
         ({"kind": "update", "text": "x"}, "promise.due_required"),
         ({"kind": "update", "text": "x", "due_at": "2028-09-01T10:00:00+08:00"}, "promise.due_far"),
     ],
 )
 def test_bad_promises_are_refused_and_nothing_is_written(client, world, shop, body, code):
-    r = client.post("/api/v1/promises", json={"ticket_id": shop["ticket"], **body}, headers=world.headers())
+    r = client.post(
+        "/api/v1/promises", json={"ticket_id": shop["ticket"], **body}, headers=world.headers()
+    )
     assert r.status_code == 422 and r.json()["code"] == code
-    r_en = client.post("/api/v1/promises", json={"ticket_id": shop["ticket"], **body},
-                       headers=world.headers(lang="en"))
+    r_en = client.post(
+        "/api/v1/promises",
+        json={"ticket_id": shop["ticket"], **body},
+        headers=world.headers(lang="en"),
+    )
     assert r_en.json()["detail"].isascii()
     assert client.get("/api/v1/promises", headers=world.headers()).json()["items"] == []
 
 
 def test_cancel_needs_a_reason_and_settled_promises_stay_settled(client, world, shop):
-    pid = client.post("/api/v1/promises", json={"ticket_id": shop["ticket"], "kind": "refund", "text": "退款",
-                                                "within_business_minutes": 60}, headers=world.headers()).json()["id"]
-    assert client.post(f"/api/v1/promises/{pid}/cancel", json={"reason": ""}, headers=world.headers()).status_code == 422
-    r = client.post(f"/api/v1/promises/{pid}/cancel", json={"reason": "客户改为换货"}, headers=world.headers())
+    pid = client.post(
+        "/api/v1/promises",
+        json={
+            "ticket_id": shop["ticket"],
+            "kind": "refund",
+            "text": "退款",
+            "within_business_minutes": 60,
+        },
+        headers=world.headers(),
+    ).json()["id"]
+    assert (
+        client.post(
+            f"/api/v1/promises/{pid}/cancel", json={"reason": ""}, headers=world.headers()
+        ).status_code
+        == 422
+    )
+    r = client.post(
+        f"/api/v1/promises/{pid}/cancel", json={"reason": "客户改为换货"}, headers=world.headers()
+    )
     assert r.json()["status"] == "cancelled" and r.json()["cancel_reason"] == "客户改为换货"
     again = client.post(f"/api/v1/promises/{pid}/keep", headers=world.headers())
     assert again.status_code == 409
@@ -210,21 +309,43 @@ def test_customer_sees_open_promises(client, world, shop, runtime):
         from kefu.customers import service as customers
         from kefu.customers.models import IdentityKind
 
-        customers.add_identity(s, actor=world.system, customer_id=c.id, kind=IdentityKind.member_id,
-                               value="M-wang", verified=True)
-        promises.make(s, actor=world.actor(), ticket_id=shop["ticket"], kind=PromiseKind.callback,
-                      text="三天内专人给您回电", within_business_minutes=3 * 540)
+        customers.add_identity(
+            s,
+            actor=world.system,
+            customer_id=c.id,
+            kind=IdentityKind.member_id,
+            value="M-wang",
+            verified=True,
+        )
+        promises.make(
+            s,
+            actor=world.actor(),
+            ticket_id=shop["ticket"],
+            kind=PromiseKind.callback,
+            text="三天内专人给您回电",
+            within_business_minutes=3 * 540,
+        )
         s.commit()
-    mine = client.get("/api/v1/widget/promises", headers=customer_headers(world, "M-wang")).json()["items"]
+    mine = client.get("/api/v1/widget/promises", headers=customer_headers(world, "M-wang")).json()[
+        "items"
+    ]
     assert [(p["text"], p["status"]) for p in mine] == [("三天内专人给您回电", "open")]
     assert "owner_id" not in mine[0]
-    stranger = client.get("/api/v1/widget/promises", headers=customer_headers(world, "M-other")).json()["items"]
+    stranger = client.get(
+        "/api/v1/widget/promises", headers=customer_headers(world, "M-other")
+    ).json()["items"]
     assert stranger == []
 
 
 def test_proposals_from_an_agent_reply(client, world, shop):
-    r = client.post("/api/v1/promises/propose", json={"text": "我们会在三个工作日内给您答复，明天上午10点前先回电",
-                                                      "ticket_id": shop["ticket"]}, headers=world.headers())
+    r = client.post(
+        "/api/v1/promises/propose",
+        json={
+            "text": "我们会在三个工作日内给您答复，明天上午10点前先回电",
+            "ticket_id": shop["ticket"],
+        },
+        headers=world.headers(),
+    )
     found = r.json()
     assert [p["kind"] for p in found] == ["update", "callback"]
     # 3 business days after Tue 17:00: Wed, then Thu 10-08, Fri 10-09 (National Day skipped), at 17:00.
@@ -246,8 +367,12 @@ def test_customer_asking_for_a_manager_escalates_once_a_day(runtime, world, shop
 def test_third_contact_about_the_same_case_escalates(runtime, world, shop):
     for _ in range(2):
         with runtime.sessions() as s:
-            conv = conversations.create(s, actor=world.system, channel_id=shop["phone"], customer_id=shop["customer"])
-            tickets.link_conversation(s, actor=world.actor(), ticket_id=shop["ticket"], conversation_id=conv.id)
+            conv = conversations.create(
+                s, actor=world.system, channel_id=shop["phone"], customer_id=shop["customer"]
+            )
+            tickets.link_conversation(
+                s, actor=world.actor(), ticket_id=shop["ticket"], conversation_id=conv.id
+            )
             s.commit()
     with runtime.sessions() as s:
         rows = s.scalars(select(Escalation).where(Escalation.trigger == "repeat_contact")).all()
@@ -260,14 +385,20 @@ def test_a_ladder_rung_needs_a_responder(client, world):
     assert r.status_code == 422 and r.json()["code"] == "escalation.no_responder"
     assert client.get("/api/v1/escalation-levels", headers=admin).json() == []
     boss = world.staff[Role.supervisor].id
-    r = client.put("/api/v1/escalation-levels/1", json={"name": "值班主管", "responder_id": boss}, headers=admin)
+    r = client.put(
+        "/api/v1/escalation-levels/1",
+        json={"name": "值班主管", "responder_id": boss},
+        headers=admin,
+    )
     assert r.status_code == 200 and r.json()["responder_id"] == boss
 
 
 def test_metrics(client, runtime, world, shop):
     shop["clock"].set(local(2026, 9, 30, 12))
     sweep(runtime)
-    m = client.get("/api/v1/sla/metrics?since=2026-09-01T00:00:00Z", headers=world.headers(Role.analyst)).json()
+    m = client.get(
+        "/api/v1/sla/metrics?since=2026-09-01T00:00:00Z", headers=world.headers(Role.analyst)
+    ).json()
     assert m["breaches_by_target"] == {"first_response": 1}
     assert m["escalations_by_trigger"] == {"sla_breach": 1}
     assert m["promises_made"] == 1 and m["promise_kept_rate"] is None
@@ -282,8 +413,26 @@ def test_notifications_list_and_mark_read(client, runtime, world, shop):
         s.commit()
     mine = client.get("/api/v1/notifications?unread=true", headers=world.headers()).json()["items"]
     assert [n["kind"] for n in mine] == ["customer.message"] and "在吗" in mine[0]["text"]
-    others = client.get("/api/v1/notifications", headers=world.headers(Role.supervisor)).json()["items"]
+    others = client.get("/api/v1/notifications", headers=world.headers(Role.supervisor)).json()[
+        "items"
+    ]
     assert others == []
-    r = client.post("/api/v1/notifications/read", json={"up_to_id": mine[0]["id"]}, headers=world.headers())
+    r = client.post(
+        "/api/v1/notifications/read", json={"up_to_id": mine[0]["id"]}, headers=world.headers()
+    )
     assert r.json() == {"read": 1}
-    assert client.get("/api/v1/notifications?unread=true", headers=world.headers()).json()["items"] == []
+    assert (
+        client.get("/api/v1/notifications?unread=true", headers=world.headers()).json()["items"]
+        == []
+    )
+
+
+def test_calendar_status_warns_about_years_without_holiday_data(client, world):
+    with clock.frozen(local(2026, 11, 23, 10)):
+        r = client.get("/api/v1/sla/calendar-status", headers=world.headers(Role.admin))
+        r_en = client.get(
+            "/api/v1/sla/calendar-status", headers=world.headers(Role.admin, lang="en")
+        )
+    assert r.status_code == 200
+    assert r.json()["uncovered_years"] == [2027] and "2027" in r.json()["warning"]
+    assert r_en.json()["warning"].isascii()

@@ -21,13 +21,24 @@ T0 = datetime(2026, 12, 17, 2, 0, tzinfo=UTC)
 
 
 def fired_ids(session):
-    return sorted(e.payload["timer_id"] for e in session.scalars(select(Event).where(Event.type == "test.fired")))
+    return sorted(
+        e.payload["timer_id"]
+        for e in session.scalars(select(Event).where(Event.type == "test.fired"))
+    )
 
 
 def test_schedule_is_idempotent_and_reschedulable(runtime, world):
     with clock.frozen(T0), runtime.sessions() as s:
-        a = timers.schedule(s, workspace_id=world.workspace.id, kind=timer_handlers.KIND, key="k1", due_at=T0)
-        b = timers.schedule(s, workspace_id=world.workspace.id, kind=timer_handlers.KIND, key="k1", due_at=T0 + timedelta(hours=1))
+        a = timers.schedule(
+            s, workspace_id=world.workspace.id, kind=timer_handlers.KIND, key="k1", due_at=T0
+        )
+        b = timers.schedule(
+            s,
+            workspace_id=world.workspace.id,
+            kind=timer_handlers.KIND,
+            key="k1",
+            due_at=T0 + timedelta(hours=1),
+        )
         assert a.id == b.id and b.due_at == T0 + timedelta(hours=1)
         assert timers.cancel(s, kind=timer_handlers.KIND, key="k1") is True
         assert timers.cancel(s, kind=timer_handlers.KIND, key="k1") is False
@@ -39,8 +50,13 @@ def test_sweep_fires_only_what_is_due_once_in_order(runtime, world):
     with clock.frozen(T0) as clk:
         with runtime.sessions() as s:
             for i, minutes in enumerate([30, 10, 20, 90]):
-                timers.schedule(s, workspace_id=world.workspace.id, kind=timer_handlers.KIND, key=f"t{i}",
-                                due_at=T0 + timedelta(minutes=minutes))
+                timers.schedule(
+                    s,
+                    workspace_id=world.workspace.id,
+                    kind=timer_handlers.KIND,
+                    key=f"t{i}",
+                    due_at=T0 + timedelta(minutes=minutes),
+                )
             s.commit()
         assert timers.sweep(runtime.sessions).fired == 0
         clk.advance(timedelta(minutes=30))
@@ -48,7 +64,9 @@ def test_sweep_fires_only_what_is_due_once_in_order(runtime, world):
         assert timers.sweep(runtime.sessions).fired == 0  # already fired: never again
         with runtime.sessions() as s:
             order = [s.get(Timer, i).key for i in fired_ids(s)]
-            fired_keys = {t.key for t in s.scalars(select(Timer).where(Timer.fired_at.is_not(None)))}
+            fired_keys = {
+                t.key for t in s.scalars(select(Timer).where(Timer.fired_at.is_not(None)))
+            }
         assert fired_keys == {"t0", "t1", "t2"}
         assert sorted(order) == ["t0", "t1", "t2"]
 
@@ -56,16 +74,28 @@ def test_sweep_fires_only_what_is_due_once_in_order(runtime, world):
 def test_a_failing_handler_retries_with_backoff_and_blocks_nothing(runtime, world):
     with clock.frozen(T0) as clk:
         with runtime.sessions() as s:
-            timers.schedule(s, workspace_id=world.workspace.id, kind=timer_handlers.KIND, key="bad",
-                            due_at=T0, payload={"explode": True})
-            timers.schedule(s, workspace_id=world.workspace.id, kind=timer_handlers.KIND, key="good", due_at=T0)
-            timers.schedule(s, workspace_id=world.workspace.id, kind="no.such.kind", key="orphan", due_at=T0)
+            timers.schedule(
+                s,
+                workspace_id=world.workspace.id,
+                kind=timer_handlers.KIND,
+                key="bad",
+                due_at=T0,
+                payload={"explode": True},
+            )
+            timers.schedule(
+                s, workspace_id=world.workspace.id, kind=timer_handlers.KIND, key="good", due_at=T0
+            )
+            timers.schedule(
+                s, workspace_id=world.workspace.id, kind="no.such.kind", key="orphan", due_at=T0
+            )
             s.commit()
         result = timers.sweep(runtime.sessions)
         assert (result.fired, result.failed) == (1, 2)
         with runtime.sessions() as s:
             bad = s.scalars(select(Timer).where(Timer.key == "bad")).one()
-            assert bad.fired_at is None and bad.attempts == 1 and "handler failure" in bad.last_error
+            assert (
+                bad.fired_at is None and bad.attempts == 1 and "handler failure" in bad.last_error
+            )
             assert bad.due_at == T0 + timers.RETRY_BASE
             assert len(fired_ids(s)) == 1  # the failed handler's own writes were rolled back
         clk.advance(timers.RETRY_BASE)
@@ -82,8 +112,13 @@ def test_timers_due_during_downtime_fire_once_at_start(db_kind, tmp_path):
             with rt.sessions() as s:
                 ws = make_world(s, key="down").workspace
                 for i in range(5):
-                    timers.schedule(s, workspace_id=ws.id, kind=timer_handlers.KIND, key=f"d{i}",
-                                    due_at=T0 + timedelta(hours=i))
+                    timers.schedule(
+                        s,
+                        workspace_id=ws.id,
+                        kind=timer_handlers.KIND,
+                        key=f"d{i}",
+                        due_at=T0 + timedelta(hours=i),
+                    )
                 s.commit()
             rt.close()  # everything stops; a day passes
             clk.advance(timedelta(days=1))
@@ -119,10 +154,14 @@ def test_two_worker_processes_never_double_fire_or_miss(db_kind, tmp_path):
             ws = make_world(s, key="workers").workspace
             past = clock.now() - timedelta(minutes=1)
             for i in range(1500):
-                timers.schedule(s, workspace_id=ws.id, kind=timer_handlers.KIND, key=f"w{i}", due_at=past)
+                timers.schedule(
+                    s, workspace_id=ws.id, kind=timer_handlers.KIND, key=f"w{i}", due_at=past
+                )
             s.commit()
         procs = [
-            subprocess.Popen([sys.executable, "-c", WORKER, url, "50"], stdout=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER, url, "50"], stdout=subprocess.PIPE, text=True
+            )
             for _ in range(2)
         ]
         counts = [int(p.communicate(timeout=300)[0].strip()) for p in procs]

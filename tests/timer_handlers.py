@@ -14,5 +14,10 @@ def record_fire(session: Session, timer: Timer) -> None:
     if timer.payload.get("explode"):
         raise RuntimeError("handler failure")
     session.add(
-        Event(workspace_id=timer.workspace_id, type="test.fired", actor_kind="system", payload={"timer_id": timer.id})
+        Event(
+            workspace_id=timer.workspace_id,
+            type="test.fired",
+            actor_kind="system",
+            payload={"timer_id": timer.id},
+        )
     )

@@ -10,7 +10,13 @@ from kefu.auth.actor import Actor
 from kefu.auth.models import Staff
 from kefu.auth.permissions import Perm, require
 from kefu.channels.models import Channel
-from kefu.conversations.models import AuthorKind, Conversation, ConversationStatus, Direction, Message
+from kefu.conversations.models import (
+    AuthorKind,
+    Conversation,
+    ConversationStatus,
+    Direction,
+    Message,
+)
 from kefu.customers.models import Customer
 from kefu.errors import Conflict, not_found
 from kefu.tenancy import get_scoped, paginate, scoped
@@ -22,11 +28,15 @@ STAFF = ("员工", "staff member")
 EXCERPT = 140
 
 
-def access(session: Session, *, actor: Actor, conversation_id: int, for_update: bool = False) -> Conversation:
+def access(
+    session: Session, *, actor: Actor, conversation_id: int, for_update: bool = False
+) -> Conversation:
     """The conversation if the actor may see it: staff of its workspace, or the customer in it."""
     if actor.kind != "customer":
         require(actor, Perm.read)
-    conv = get_scoped(session, Conversation, conversation_id, actor, what=CONVERSATION, for_update=for_update)
+    conv = get_scoped(
+        session, Conversation, conversation_id, actor, what=CONVERSATION, for_update=for_update
+    )
     if actor.kind == "customer" and conv.customer_id != actor.id:
         raise not_found(*CONVERSATION)
     return conv
@@ -52,7 +62,10 @@ def create(
     if customer.merged_into_id is not None:
         customer = get_scoped(session, Customer, customer.merged_into_id, actor, what=CUSTOMER)
     conv = Conversation(
-        workspace_id=actor.workspace_id, channel_id=channel.id, customer_id=customer.id, subject=subject
+        workspace_id=actor.workspace_id,
+        channel_id=channel.id,
+        customer_id=customer.id,
+        subject=subject,
     )
     session.add(conv)
     session.flush()
@@ -124,7 +137,11 @@ def post_message(
     if internal and actor.kind != "staff":
         internal = False  # only staff write internal notes; a customer's text is always inbound
     direction = (
-        Direction.internal if internal else Direction.inbound if actor.kind == "customer" else Direction.outbound
+        Direction.internal
+        if internal
+        else Direction.inbound
+        if actor.kind == "customer"
+        else Direction.outbound
     )
     now = clock.now()
     msg = Message(
@@ -175,13 +192,17 @@ def list_messages(
     return paginate(session, stmt, Message.id, limit=limit, cursor=cursor)
 
 
-def assign(session: Session, *, actor: Actor, conversation_id: int, assignee_id: int | None) -> Conversation:
+def assign(
+    session: Session, *, actor: Actor, conversation_id: int, assignee_id: int | None
+) -> Conversation:
     require(actor, Perm.converse)
     conv = access(session, actor=actor, conversation_id=conversation_id, for_update=True)
     if assignee_id is not None:
         staff = get_scoped(session, Staff, assignee_id, actor, what=STAFF)
         if not staff.active:
-            raise Conflict("staff.inactive", zh="该员工已停用", en="this staff member is deactivated")
+            raise Conflict(
+                "staff.inactive", zh="该员工已停用", en="this staff member is deactivated"
+            )
     if conv.assignee_id != assignee_id:
         events.record(
             session,

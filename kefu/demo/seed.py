@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from kefu import clock
 from kefu.auth import service as auth
-from kefu.sla import policies
 from kefu.auth.actor import Actor
 from kefu.auth.models import Workspace
 from kefu.demo import data, org, plan, simulate
 from kefu.errors import Conflict
+from kefu.sla import policies
 
 # Demo tokens are handed out again on every `kefu demo`; old ones need not live forever.
 TOKEN_TTL = timedelta(days=30)

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from kefu import clock
+from kefu.auth.permissions import Perm, require
 from kefu.channels.widget_api import CustomerCtx
 from kefu.http.deps import Cursor, Limit, RefFilter, StaffCtx, path_id
 from kefu.http.errors import error_responses
 from kefu.http.idempotency import IdempotencyKey, create_once
 from kefu.http.pages import Page
 from kefu.sla import escalation, metrics, notify, promises, service
+from kefu.sla.holidays import DEFAULT_PROVIDER, coverage_warning
 from kefu.sla.models import PromiseStatus
 from kefu.sla.schemas import (
+    CalendarStatus,
     CancelIn,
     EscalationRead,
     LevelIn,
@@ -39,6 +43,7 @@ router = APIRouter(prefix="/api/v1", tags=["sla"], responses=error_responses())
 PolicyId = Annotated[int, path_id("SLA policy id")]
 TicketId = Annotated[int, path_id("ticket id")]
 PromiseId = Annotated[int, path_id("promise id")]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 Level = Annotated[int, path_id("escalation level (1 = first rung above the owner)")]
 
 
@@ -59,7 +64,10 @@ def list_policies(ctx: StaffCtx) -> Any:
 @router.post("/sla/policies", response_model=PolicyRead, status_code=201)
 def create_policy(body: PolicyIn, ctx: StaffCtx, key: IdempotencyKey = None) -> Any:
     return create_once(
-        ctx, key, operation="sla.policy.create", request=body,
+        ctx,
+        key,
+        operation="sla.policy.create",
+        request=body,
         make=lambda: PolicyRead.model_validate(
             service.create_policy(ctx.session, actor=ctx.actor, data=_policy_data(body))
         ),
@@ -68,7 +76,9 @@ def create_policy(body: PolicyIn, ctx: StaffCtx, key: IdempotencyKey = None) -> 
 
 @router.put("/sla/policies/{policy_id}", response_model=PolicyRead)
 def update_policy(policy_id: PolicyId, body: PolicyIn, ctx: StaffCtx) -> Any:
-    policy = service.update_policy(ctx.session, actor=ctx.actor, policy_id=policy_id, data=_policy_data(body))
+    policy = service.update_policy(
+        ctx.session, actor=ctx.actor, policy_id=policy_id, data=_policy_data(body)
+    )
     return ctx.commit(PolicyRead.model_validate(policy))
 
 
@@ -92,11 +102,22 @@ def ticket_escalations(ticket_id: TicketId, ctx: StaffCtx) -> Any:
 
 @router.get("/promises", response_model=Page[PromiseRead])
 def list_promises(
-    ctx: StaffCtx, limit: Limit = 50, cursor: Cursor = None, ticket_id: RefFilter = None,
-    customer_id: RefFilter = None, status: PromiseStatus | None = None,
+    ctx: StaffCtx,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    ticket_id: RefFilter = None,
+    customer_id: RefFilter = None,
+    status: PromiseStatus | None = None,
 ) -> Any:
-    items, nxt = promises.list_(ctx.session, actor=ctx.actor, limit=limit, cursor=cursor, ticket_id=ticket_id,
-                                customer_id=customer_id, status=status)
+    items, nxt = promises.list_(
+        ctx.session,
+        actor=ctx.actor,
+        limit=limit,
+        cursor=cursor,
+        ticket_id=ticket_id,
+        customer_id=customer_id,
+        status=status,
+    )
     return Page[PromiseRead](items=[PromiseRead.model_validate(p) for p in items], next_cursor=nxt)
 
 
@@ -104,8 +125,13 @@ def list_promises(
 def make_promise(body: PromiseIn, ctx: StaffCtx, key: IdempotencyKey = None) -> Any:
     """Record a promise to a customer: a due time, or `within_business_minutes` on the SLA calendar."""
     return create_once(
-        ctx, key, operation="promise.make", request=body,
-        make=lambda: PromiseRead.model_validate(promises.make(ctx.session, actor=ctx.actor, **body.model_dump())),
+        ctx,
+        key,
+        operation="promise.make",
+        request=body,
+        make=lambda: PromiseRead.model_validate(
+            promises.make(ctx.session, actor=ctx.actor, **body.model_dump())
+        ),
     )
 
 
@@ -117,12 +143,18 @@ def propose_promises(body: ProposeIn, ctx: StaffCtx) -> Any:
 
 @router.post("/promises/{promise_id}/keep", response_model=PromiseRead)
 def keep_promise(promise_id: PromiseId, ctx: StaffCtx) -> Any:
-    return ctx.commit(PromiseRead.model_validate(promises.keep(ctx.session, actor=ctx.actor, promise_id=promise_id)))
+    return ctx.commit(
+        PromiseRead.model_validate(
+            promises.keep(ctx.session, actor=ctx.actor, promise_id=promise_id)
+        )
+    )
 
 
 @router.post("/promises/{promise_id}/cancel", response_model=PromiseRead)
 def cancel_promise(promise_id: PromiseId, body: CancelIn, ctx: StaffCtx) -> Any:
-    promise = promises.cancel(ctx.session, actor=ctx.actor, promise_id=promise_id, reason=body.reason)
+    promise = promises.cancel(
+        ctx.session, actor=ctx.actor, promise_id=promise_id, reason=body.reason
+    )
     return ctx.commit(PromiseRead.model_validate(promise))
 
 
@@ -130,7 +162,9 @@ def cancel_promise(promise_id: PromiseId, body: CancelIn, ctx: StaffCtx) -> Any:
 def my_promises(ctx: CustomerCtx, limit: Limit = 20, cursor: Cursor = None) -> Any:
     """The customer's promises from us: what, and by when."""
     items, nxt = promises.list_(ctx.session, actor=ctx.actor, limit=limit, cursor=cursor)
-    return Page[PublicPromise](items=[PublicPromise.model_validate(p) for p in items], next_cursor=nxt)
+    return Page[PublicPromise](
+        items=[PublicPromise.model_validate(p) for p in items], next_cursor=nxt
+    )
 
 
 @router.get("/escalation-levels", response_model=list[LevelRead])
@@ -145,14 +179,22 @@ def set_level(level: Level, body: LevelIn, ctx: StaffCtx) -> Any:
 
 
 @router.get("/notifications", response_model=Page[NotificationRead])
-def my_notifications(ctx: StaffCtx, unread: bool = False, limit: Limit = 50, cursor: Cursor = None) -> Any:
-    items, nxt = notify.mine(ctx.session, actor=ctx.actor, unread=unread, limit=limit, cursor=cursor)
-    return Page[NotificationRead](items=[NotificationRead.model_validate(n) for n in items], next_cursor=nxt)
+def my_notifications(
+    ctx: StaffCtx, unread: bool = False, limit: Limit = 50, cursor: Cursor = None
+) -> Any:
+    items, nxt = notify.mine(
+        ctx.session, actor=ctx.actor, unread=unread, limit=limit, cursor=cursor
+    )
+    return Page[NotificationRead](
+        items=[NotificationRead.model_validate(n) for n in items], next_cursor=nxt
+    )
 
 
 @router.post("/notifications/read", response_model=dict[str, int])
 def read_notifications(body: ReadIn, ctx: StaffCtx) -> Any:
-    return ctx.commit({"read": notify.mark_read(ctx.session, actor=ctx.actor, up_to_id=body.up_to_id)})
+    return ctx.commit(
+        {"read": notify.mark_read(ctx.session, actor=ctx.actor, up_to_id=body.up_to_id)}
+    )
 
 
 @router.get("/sla/metrics", response_model=Metrics)
@@ -166,3 +208,16 @@ def sla_metrics(
     until = until or clock.now()
     since = since or until - timedelta(days=30)
     return metrics.compute(ctx.session, actor=ctx.actor, since=since, until=until)
+
+
+@router.get("/sla/calendar-status", response_model=CalendarStatus)
+def calendar_status(ctx: StaffCtx) -> Any:
+    """Whether holiday data covers this year and next; admins act on the warning before it bites."""
+    require(ctx.actor, Perm.read)
+    today = clock.now().astimezone(SHANGHAI).date()
+    warning = coverage_warning(today)
+    return CalendarStatus(
+        source=DEFAULT_PROVIDER.source,
+        uncovered_years=list(warning.years) if warning else [],
+        warning=warning.message(ctx.lang) if warning else None,
+    )

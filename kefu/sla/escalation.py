@@ -24,7 +24,14 @@ from kefu.tickets import service as tickets
 from kefu.tickets.models import Ticket
 from kefu.tickets.rules import STATUS_ZH
 
-TRIGGERS = ("sla_breach", "promise_breach", "handoff_overdue", "customer_demand", "repeat_contact", "idle")
+TRIGGERS = (
+    "sla_breach",
+    "promise_breach",
+    "handoff_overdue",
+    "customer_demand",
+    "repeat_contact",
+    "idle",
+)
 
 # The customer asks for someone senior or threatens a complaint (cn_rules §5 升级机制 triggers).
 DEMAND = re.compile(
@@ -34,7 +41,11 @@ DEMAND = re.compile(
 )
 
 # A ladder for a workspace that has not configured one: team lead, supervisor, then admin.
-DEFAULT_LADDER = ((1, "组长", Role.team_lead, 120), (2, "主管", Role.supervisor, 60), (3, "客户体验经理", Role.admin, 30))
+DEFAULT_LADDER = (
+    (1, "组长", Role.team_lead, 120),
+    (2, "主管", Role.supervisor, 60),
+    (3, "客户体验经理", Role.admin, 30),
+)
 
 
 def asks_for_escalation(text: str) -> str | None:
@@ -43,8 +54,16 @@ def asks_for_escalation(text: str) -> str | None:
     return match.group(0) if match else None
 
 
-def set_level(session: Session, *, actor: Actor, level: int, name: str, responder_id: int | None,
-              use_team_lead: bool, respond_within_minutes: int) -> EscalationLevel:
+def set_level(
+    session: Session,
+    *,
+    actor: Actor,
+    level: int,
+    name: str,
+    responder_id: int | None,
+    use_team_lead: bool,
+    respond_within_minutes: int,
+) -> EscalationLevel:
     """Configure one rung; a rung must name who answers (a person, or the owner's team lead)."""
     require(actor, Perm.manage_workspace)
     if responder_id is None and not use_team_lead:
@@ -56,8 +75,12 @@ def set_level(session: Session, *, actor: Actor, level: int, name: str, responde
     if responder_id is not None:
         staff = get_scoped(session, Staff, responder_id, actor, what=("员工", "staff member"))
         if not staff.active:
-            raise Invalid("escalation.inactive", zh="该员工已停用", en="this staff member is deactivated")
-    row = session.scalars(scoped(EscalationLevel, actor).where(EscalationLevel.level == level)).first()
+            raise Invalid(
+                "escalation.inactive", zh="该员工已停用", en="this staff member is deactivated"
+            )
+    row = session.scalars(
+        scoped(EscalationLevel, actor).where(EscalationLevel.level == level)
+    ).first()
     if row is None:
         row = EscalationLevel(workspace_id=actor.workspace_id, level=level, name=name)
         session.add(row)
@@ -79,29 +102,40 @@ def _team_lead_of(session: Session, staff_id: int | None) -> Staff | None:
     return session.scalars(
         select(Staff)
         .join(TeamMember, TeamMember.staff_id == Staff.id)
-        .where(TeamMember.team_id.in_(teams), TeamMember.is_lead.is_(True), Staff.active.is_(True),
-               Staff.id != staff_id)
+        .where(
+            TeamMember.team_id.in_(teams),
+            TeamMember.is_lead.is_(True),
+            Staff.active.is_(True),
+            Staff.id != staff_id,
+        )
         .order_by(Staff.id)
     ).first()
 
 
 def _first_with_role(session: Session, workspace_id: int, role: Role) -> Staff | None:
     return session.scalars(
-        select(Staff).where(Staff.workspace_id == workspace_id, Staff.role == role, Staff.active.is_(True))
+        select(Staff)
+        .where(Staff.workspace_id == workspace_id, Staff.role == role, Staff.active.is_(True))
         .order_by(Staff.id)
     ).first()
 
 
 def _responder(session: Session, ticket: Ticket, level: int) -> tuple[int, str, Staff, int]:
     """(level, rung name, responder, minutes to answer) for the level, walking up past empty rungs."""
-    rungs = list(session.scalars(
-        select(EscalationLevel).where(EscalationLevel.workspace_id == ticket.workspace_id).order_by(EscalationLevel.level)
-    ))
+    rungs = list(
+        session.scalars(
+            select(EscalationLevel)
+            .where(EscalationLevel.workspace_id == ticket.workspace_id)
+            .order_by(EscalationLevel.level)
+        )
+    )
     if rungs:
         candidates = [r for r in rungs if r.level >= level] or rungs[-1:]
         for rung in candidates:
             staff = (
-                session.get(Staff, rung.responder_id) if rung.responder_id else _team_lead_of(session, ticket.owner_id)
+                session.get(Staff, rung.responder_id)
+                if rung.responder_id
+                else _team_lead_of(session, ticket.owner_id)
             )
             if staff is not None and staff.active:
                 return rung.level, rung.name, staff, rung.respond_within_minutes
@@ -116,15 +150,30 @@ def _responder(session: Session, ticket: Ticket, level: int) -> tuple[int, str, 
         session, ticket.workspace_id, Role.supervisor
     )
     if admin is None:
-        raise Invalid("escalation.nobody", zh="没有可以接手升级的负责人", en="nobody is available to take the escalation")
+        raise Invalid(
+            "escalation.nobody",
+            zh="没有可以接手升级的负责人",
+            en="nobody is available to take the escalation",
+        )
     return level, "客户体验经理", admin, 30
 
 
-def escalate(session: Session, *, ticket: Ticket, trigger: str, reason: str, actor: Actor | None = None,
-             details: dict[str, object] | None = None, replaces_id: int | None = None) -> Escalation:
+def escalate(
+    session: Session,
+    *,
+    ticket: Ticket,
+    trigger: str,
+    reason: str,
+    actor: Actor | None = None,
+    details: dict[str, object] | None = None,
+    replaces_id: int | None = None,
+) -> Escalation:
     """Raise the ticket one rung: a named responder, notified, who promises the customer an answer."""
     actor = actor or Actor.system(ticket.workspace_id)
-    current = session.scalar(select(func.max(Escalation.level)).where(Escalation.ticket_id == ticket.id)) or 0
+    current = (
+        session.scalar(select(func.max(Escalation.level)).where(Escalation.ticket_id == ticket.id))
+        or 0
+    )
     level, rung_name, responder, minutes = _responder(session, ticket, current + 1)
     due = promises.due_from(session, ticket=ticket, start=clock.now(), business_minutes=minutes)
     when = outreach.local_time(session, ticket.workspace_id, due)
@@ -135,28 +184,61 @@ def escalate(session: Session, *, ticket: Ticket, trigger: str, reason: str, act
     )
     conversation_id = outreach.tell_customer(session, ticket=ticket, text=text)
     promise = promises.make(
-        session, actor=Actor.system(ticket.workspace_id), ticket_id=ticket.id, kind=PromiseKind.update,
-        text=text, due_at=due, conversation_id=conversation_id, replaces_id=replaces_id,
+        session,
+        actor=Actor.system(ticket.workspace_id),
+        ticket_id=ticket.id,
+        kind=PromiseKind.update,
+        text=text,
+        due_at=due,
+        conversation_id=conversation_id,
+        replaces_id=replaces_id,
     )
     promise.owner_id = responder.id
     row = Escalation(
-        workspace_id=ticket.workspace_id, ticket_id=ticket.id, level=level, trigger=trigger, reason=reason[:1000],
-        responder_id=responder.id, promise_id=promise.id, details=details or {},
+        workspace_id=ticket.workspace_id,
+        ticket_id=ticket.id,
+        level=level,
+        trigger=trigger,
+        reason=reason[:1000],
+        responder_id=responder.id,
+        promise_id=promise.id,
+        details=details or {},
     )
     session.add(row)
     session.flush()
     for staff_id in {responder.id, ticket.owner_id}:
-        notify.notify(session, workspace_id=ticket.workspace_id, staff_id=staff_id, kind="ticket.escalated",
-                      ticket_id=ticket.id, text=f"工单 #{ticket.number} 升级到{rung_name}{responder.name}：{reason}")
+        notify.notify(
+            session,
+            workspace_id=ticket.workspace_id,
+            staff_id=staff_id,
+            kind="ticket.escalated",
+            ticket_id=ticket.id,
+            text=f"工单 #{ticket.number} 升级到{rung_name}{responder.name}：{reason}",
+        )
     events.record(
-        session, actor=actor, type="ticket.escalated", customer_id=ticket.customer_id, ticket_id=ticket.id,
-        payload={"number": ticket.number, "level": level, "trigger": trigger, "reason": reason,
-                 "responder_id": responder.id, "responder": responder.name, "promise_id": promise.id,
-                 "due_at": due.isoformat()},
+        session,
+        actor=actor,
+        type="ticket.escalated",
+        customer_id=ticket.customer_id,
+        ticket_id=ticket.id,
+        payload={
+            "number": ticket.number,
+            "level": level,
+            "trigger": trigger,
+            "reason": reason,
+            "responder_id": responder.id,
+            "responder": responder.name,
+            "promise_id": promise.id,
+            "due_at": due.isoformat(),
+        },
     )
     return row
 
 
 def of_ticket(session: Session, *, actor: Actor, ticket_id: int) -> list[Escalation]:
     ticket = tickets.access(session, actor=actor, ticket_id=ticket_id)
-    return list(session.scalars(select(Escalation).where(Escalation.ticket_id == ticket.id).order_by(Escalation.id)))
+    return list(
+        session.scalars(
+            select(Escalation).where(Escalation.ticket_id == ticket.id).order_by(Escalation.id)
+        )
+    )

@@ -28,8 +28,12 @@ class Handoff(WorkspaceScoped, Base):
     __tablename__ = "handoffs"
     __table_args__ = (Index("ix_handoffs_ws_status_due", "workspace_id", "status", "due_at"),)
 
-    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    asked_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("staff.id", ondelete="SET NULL"))
+    ticket_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    asked_by_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("staff.id", ondelete="SET NULL")
+    )
     team_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("teams.id", ondelete="SET NULL"), default=None
     )
@@ -43,7 +47,9 @@ class Handoff(WorkspaceScoped, Base):
     )
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(default=None)
-    answered_by: Mapped[str] = mapped_column(String(200), default="")  # "staff:12" or a contact's name
+    answered_by: Mapped[str] = mapped_column(
+        String(200), default=""
+    )  # "staff:12" or a contact's name
     # The external party's portal link: only its hash is kept; it expires.
     portal_token_hash: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
     portal_expires_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -71,11 +77,17 @@ class EscalationLevel(WorkspaceScoped, Base):
 class Escalation(WorkspaceScoped, Base):
     __tablename__ = "escalations"
 
-    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    ticket_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
     level: Mapped[int] = mapped_column(Integer)
-    trigger: Mapped[str] = mapped_column(String(64))  # sla_breach, promise_breach, handoff_overdue, …
+    trigger: Mapped[str] = mapped_column(
+        String(64)
+    )  # sla_breach, promise_breach, handoff_overdue, …
     reason: Mapped[str] = mapped_column(String(1000), default="")
-    responder_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("staff.id", ondelete="SET NULL"))
+    responder_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("staff.id", ondelete="SET NULL")
+    )
     promise_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("promises.id", ondelete="SET NULL"), default=None
     )

@@ -19,26 +19,36 @@ from kefu.tickets.models import Ticket, TicketConversation
 from kefu.tickets.rules import OPEN_STATUSES
 
 
-def compute(session: Session, *, actor: Actor, since: datetime, until: datetime) -> dict[str, object]:
+def compute(
+    session: Session, *, actor: Actor, since: datetime, until: datetime
+) -> dict[str, object]:
     require(actor, Perm.read)
     ws = actor.workspace_id
     made = dict(
         session.execute(
-            select(Promise.status, func.count()).where(
+            select(Promise.status, func.count())
+            .where(
                 Promise.workspace_id == ws, Promise.created_at >= since, Promise.created_at <= until
-            ).group_by(Promise.status)
+            )
+            .group_by(Promise.status)
         ).all()
     )
     kept, broken = made.get(PromiseStatus.kept, 0), made.get(PromiseStatus.broken, 0)
     breached = (
         select(TicketTarget.target, Ticket.team_id, func.count())
         .join(Ticket, Ticket.id == TicketTarget.ticket_id)
-        .where(TicketTarget.workspace_id == ws, TicketTarget.breached_at >= since, TicketTarget.breached_at <= until)
+        .where(
+            TicketTarget.workspace_id == ws,
+            TicketTarget.breached_at >= since,
+            TicketTarget.breached_at <= until,
+        )
         .group_by(TicketTarget.target, Ticket.team_id)
     )
     by_target: dict[str, int] = {}
     by_team: dict[str, int] = {}
-    team_names = dict(session.execute(select(Team.id, Team.name).where(Team.workspace_id == ws)).all())
+    team_names = dict(
+        session.execute(select(Team.id, Team.name).where(Team.workspace_id == ws)).all()
+    )
     for target, team_id, n in session.execute(breached).all():
         by_target[target.value] = by_target.get(target.value, 0) + n
         team = team_names.get(team_id, "—") if team_id else "—"
@@ -46,14 +56,22 @@ def compute(session: Session, *, actor: Actor, since: datetime, until: datetime)
     overdue = session.execute(
         select(Party.name, func.count())
         .join(Handoff, Handoff.party_id == Party.id)
-        .where(Handoff.workspace_id == ws, Handoff.due_at >= since, Handoff.due_at <= until,
-               (Handoff.status == HandoffStatus.open) & (Handoff.due_at < clock.now())
-               | (Handoff.answered_at > Handoff.due_at))
+        .where(
+            Handoff.workspace_id == ws,
+            Handoff.due_at >= since,
+            Handoff.due_at <= until,
+            (Handoff.status == HandoffStatus.open) & (Handoff.due_at < clock.now())
+            | (Handoff.answered_at > Handoff.due_at),
+        )
         .group_by(Party.name)
     ).all()
     escalations = session.execute(
         select(Escalation.trigger, func.count())
-        .where(Escalation.workspace_id == ws, Escalation.created_at >= since, Escalation.created_at <= until)
+        .where(
+            Escalation.workspace_id == ws,
+            Escalation.created_at >= since,
+            Escalation.created_at <= until,
+        )
         .group_by(Escalation.trigger)
     ).all()
     silences = _silences(session, ws)
@@ -66,8 +84,8 @@ def compute(session: Session, *, actor: Actor, since: datetime, until: datetime)
         "promise_kept_rate": kept / (kept + broken) if kept + broken else None,
         "breaches_by_target": by_target,
         "breaches_by_team": by_team,
-        "overdue_handoffs_by_party": {name: n for name, n in overdue},
-        "escalations_by_trigger": {trigger: n for trigger, n in escalations},
+        "overdue_handoffs_by_party": dict(overdue),
+        "escalations_by_trigger": dict(escalations),
         "open_tickets": len(silences),
         "silence_p95_minutes": _p95(silences),
         "silence_max_minutes": max(silences) if silences else None,
@@ -103,5 +121,3 @@ def _p95(values: list[float]) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
-

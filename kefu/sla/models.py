@@ -59,7 +59,9 @@ class TicketTarget(WorkspaceScoped, Base):
         Index("ix_ticket_targets_ws_status", "workspace_id", "status"),
     )
 
-    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    ticket_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
     policy_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("sla_policies.id", ondelete="SET NULL"), default=None
     )
@@ -72,7 +74,9 @@ class TicketTarget(WorkspaceScoped, Base):
     due_at: Mapped[datetime | None] = mapped_column(default=None)  # None while paused
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)  # rests on uncovered years
     paused_at: Mapped[datetime | None] = mapped_column(default=None)
-    remaining_seconds: Mapped[int | None] = mapped_column(Integer, default=None)  # kept while paused
+    remaining_seconds: Mapped[int | None] = mapped_column(
+        Integer, default=None
+    )  # kept while paused
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)  # wall-clock time spent paused
     warned_at: Mapped[datetime | None] = mapped_column(default=None)
     met_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -101,7 +105,9 @@ class Promise(WorkspaceScoped, Base):
     __tablename__ = "promises"
     __table_args__ = (Index("ix_promises_ws_status_due", "workspace_id", "status", "due_at"),)
 
-    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     ticket_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("tickets.id", ondelete="CASCADE"), default=None, index=True
     )
@@ -123,7 +129,9 @@ class Promise(WorkspaceScoped, Base):
     # Where the customer is told about it (and about a breach): a conversation, else their last one.
     notify_channel: Mapped[str] = mapped_column(String(32), default="")
     kept_at: Mapped[datetime | None] = mapped_column(default=None)
-    kept_by: Mapped[str] = mapped_column(String(120), default="")  # what kept it: "message:123", "manual"
+    kept_by: Mapped[str] = mapped_column(
+        String(120), default=""
+    )  # what kept it: "message:123", "manual"
     broken_at: Mapped[datetime | None] = mapped_column(default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")

@@ -11,17 +11,32 @@ from kefu.sla.escalation_models import Notification
 from kefu.tenancy import paginate
 
 
-def notify(session: Session, *, workspace_id: int, staff_id: int | None, kind: str, text: str,
-           ticket_id: int | None = None) -> Notification | None:
+def notify(
+    session: Session,
+    *,
+    workspace_id: int,
+    staff_id: int | None,
+    kind: str,
+    text: str,
+    ticket_id: int | None = None,
+) -> Notification | None:
     if staff_id is None:
         return None
-    note = Notification(workspace_id=workspace_id, staff_id=staff_id, kind=kind, text=text[:1000], ticket_id=ticket_id)
+    note = Notification(
+        workspace_id=workspace_id,
+        staff_id=staff_id,
+        kind=kind,
+        text=text[:1000],
+        ticket_id=ticket_id,
+    )
     session.add(note)
     session.flush()
     return note
 
 
-def mine(session: Session, *, actor: Actor, unread: bool, limit: int, cursor: str | None) -> tuple[list[Notification], str | None]:
+def mine(
+    session: Session, *, actor: Actor, unread: bool, limit: int, cursor: str | None
+) -> tuple[list[Notification], str | None]:
     stmt = select(Notification).where(
         Notification.workspace_id == actor.workspace_id, Notification.staff_id == actor.id
     )

@@ -43,8 +43,12 @@ def tell_customer(session: Session, *, ticket: Ticket, text: str) -> int | None:
     system = Actor.system(ticket.workspace_id)
     if conv is None:
         events.record(
-            session, actor=system, type="customer.unreachable", customer_id=ticket.customer_id,
-            ticket_id=ticket.id, payload={"text": text},
+            session,
+            actor=system,
+            type="customer.unreachable",
+            customer_id=ticket.customer_id,
+            ticket_id=ticket.id,
+            payload={"text": text},
         )
         return None
     conversations.post_message(session, actor=system, conversation_id=conv.id, body=text)

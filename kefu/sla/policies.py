@@ -63,10 +63,16 @@ def check(conditions: dict[str, Any], calendar: dict[str, Any], targets: dict[st
             en=f"unknown condition(s): {', '.join(sorted(unknown))}",
         )
     if not targets:
-        raise Invalid("sla.no_targets", zh="SLA 策略至少需要一个目标", en="an SLA policy needs at least one target")
+        raise Invalid(
+            "sla.no_targets",
+            zh="SLA 策略至少需要一个目标",
+            en="an SLA policy needs at least one target",
+        )
     for name, spec in targets.items():
         if name not in Target.__members__:
-            raise Invalid("sla.bad_target", zh=f"未知的 SLA 目标：{name}", en=f"unknown SLA target: {name}")
+            raise Invalid(
+                "sla.bad_target", zh=f"未知的 SLA 目标：{name}", en=f"unknown SLA target: {name}"
+            )
         minutes, clock = spec.get("minutes"), spec.get("clock", "business")
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 525_600:
             raise Invalid(
@@ -75,7 +81,11 @@ def check(conditions: dict[str, Any], calendar: dict[str, Any], targets: dict[st
                 en=f"target {name} needs minutes between 1 and 525600",
             )
         if clock not in CLOCKS:
-            raise Invalid("sla.bad_clock", zh="时钟须为 business 或 calendar", en="clock must be business or calendar")
+            raise Invalid(
+                "sla.bad_clock",
+                zh="时钟须为 business 或 calendar",
+                en="clock must be business or calendar",
+            )
     calendar_spec(calendar)  # raises Invalid on bad hours or time zone
 
 
@@ -105,7 +115,9 @@ def calendar_spec(raw: dict[str, Any]) -> CalendarSpec:
     except Invalid:
         raise
     except (ValueError, TypeError, AttributeError) as exc:
-        raise Invalid("sla.bad_calendar", zh=f"工作日历设置无效：{exc}", en=f"invalid calendar: {exc}") from exc
+        raise Invalid(
+            "sla.bad_calendar", zh=f"工作日历设置无效：{exc}", en=f"invalid calendar: {exc}"
+        ) from exc
 
 
 def _same(values: Sequence[str]) -> bool:
@@ -130,7 +142,11 @@ TEMPLATES: list[dict[str, Any]] = [
         "name": "P1 紧急（投诉/监管）",
         "position": 10,
         "conditions": {"priority": ["P1"]},
-        "calendar": {"timezone": "Asia/Shanghai", "hours": {d: "00:00-24:00" for d in WEEKDAYS}, "holidays": False},
+        "calendar": {
+            "timezone": "Asia/Shanghai",
+            "hours": dict.fromkeys(WEEKDAYS, "00:00-24:00"),
+            "holidays": False,
+        },
         "targets": {
             "first_response": {"minutes": 30, "clock": "calendar"},
             "next_response": {"minutes": 60, "clock": "calendar"},
@@ -173,7 +189,9 @@ TEMPLATES: list[dict[str, Any]] = [
 
 def install_templates(session: Session, *, workspace_id: int) -> list[SlaPolicy]:
     """Give a workspace the default policies (skipping names it already has); returns those added."""
-    have = set(session.scalars(select(SlaPolicy.name).where(SlaPolicy.workspace_id == workspace_id)))
+    have = set(
+        session.scalars(select(SlaPolicy.name).where(SlaPolicy.workspace_id == workspace_id))
+    )
     added = [
         SlaPolicy(workspace_id=workspace_id, **template)
         for template in TEMPLATES

@@ -41,13 +41,21 @@ KEPT_BY: dict[PromiseKind, frozenset[str]] = {
 }
 
 
-def due_from(session: Session, *, ticket: Ticket | None, start: datetime, business_minutes: float = 0,
-             business_days: int = 0) -> datetime:
+def due_from(
+    session: Session,
+    *,
+    ticket: Ticket | None,
+    start: datetime,
+    business_minutes: float = 0,
+    business_days: int = 0,
+) -> datetime:
     """`start` + business days and minutes on the ticket's SLA calendar (else the back-office one)."""
     policy = None
     if ticket is not None:
         row = session.scalars(
-            select(TicketTarget).where(TicketTarget.ticket_id == ticket.id, TicketTarget.policy_id.is_not(None))
+            select(TicketTarget).where(
+                TicketTarget.ticket_id == ticket.id, TicketTarget.policy_id.is_not(None)
+            )
         ).first()
         policy = session.get(policies.SlaPolicy, row.policy_id) if row and row.policy_id else None
     return policies.calendar_for(policy).add(start, days=business_days, minutes=business_minutes).at
@@ -70,11 +78,17 @@ def make(
     if actor.kind == "staff":
         require(actor, Perm.work_tickets)
     now = clock.now()
-    ticket = get_scoped(session, Ticket, ticket_id, actor, what=("工单", "ticket")) if ticket_id else None
+    ticket = (
+        get_scoped(session, Ticket, ticket_id, actor, what=("工单", "ticket"))
+        if ticket_id
+        else None
+    )
     if ticket is not None:
         customer_id = customer_id or ticket.customer_id
     if customer_id is None:
-        raise Invalid("promise.no_customer", zh="承诺必须对应一位客户", en="a promise needs a customer")
+        raise Invalid(
+            "promise.no_customer", zh="承诺必须对应一位客户", en="a promise needs a customer"
+        )
     customer = get_scoped(session, Customer, customer_id, actor, what=("客户", "customer"))
     if (due_at is None) == (within_business_minutes is None):
         raise Invalid(
@@ -84,14 +98,28 @@ def make(
         )
     if due_at is None:
         assert within_business_minutes is not None
-        due_at = due_from(session, ticket=ticket, start=now, business_minutes=within_business_minutes)
+        due_at = due_from(
+            session, ticket=ticket, start=now, business_minutes=within_business_minutes
+        )
     if due_at.tzinfo is None:
-        raise Invalid("promise.naive_due", zh="截止时间须带时区", en="the due time needs a time zone")
+        raise Invalid(
+            "promise.naive_due", zh="截止时间须带时区", en="the due time needs a time zone"
+        )
     if due_at <= now:
-        raise Invalid("promise.due_past", zh="承诺的截止时间已过，请选择将来的时间", en="the due time is in the past")
+        raise Invalid(
+            "promise.due_past",
+            zh="承诺的截止时间已过，请选择将来的时间",
+            en="the due time is in the past",
+        )
     if due_at > now + MAX_AHEAD:
-        raise Invalid("promise.due_far", zh="承诺的截止时间不能超过一年", en="a promise cannot be due more than a year ahead")
-    owner_id = ticket.owner_id if ticket is not None else (actor.id if actor.kind == "staff" else None)
+        raise Invalid(
+            "promise.due_far",
+            zh="承诺的截止时间不能超过一年",
+            en="a promise cannot be due more than a year ahead",
+        )
+    owner_id = (
+        ticket.owner_id if ticket is not None else (actor.id if actor.kind == "staff" else None)
+    )
     promise = Promise(
         workspace_id=actor.workspace_id,
         customer_id=customer.id,
@@ -111,19 +139,41 @@ def make(
     window = due_at - now
     for share in REMIND_AT:
         timers.schedule(
-            session, workspace_id=promise.workspace_id, kind=REMIND, key=f"promise:{promise.id}:{int(share * 100)}",
-            due_at=now + window * share, payload={"promise_id": promise.id, "share": share},
+            session,
+            workspace_id=promise.workspace_id,
+            kind=REMIND,
+            key=f"promise:{promise.id}:{int(share * 100)}",
+            due_at=now + window * share,
+            payload={"promise_id": promise.id, "share": share},
         )
-    timers.schedule(session, workspace_id=promise.workspace_id, kind=DUE, key=f"promise:{promise.id}",
-                    due_at=due_at, payload={"promise_id": promise.id})
-    _record(session, actor, promise, "promise.made", {"text": text, "kind": kind.value, "due_at": due_at.isoformat(),
-                                                      "replaces_id": replaces_id})
+    timers.schedule(
+        session,
+        workspace_id=promise.workspace_id,
+        kind=DUE,
+        key=f"promise:{promise.id}",
+        due_at=due_at,
+        payload={"promise_id": promise.id},
+    )
+    _record(
+        session,
+        actor,
+        promise,
+        "promise.made",
+        {
+            "text": text,
+            "kind": kind.value,
+            "due_at": due_at.isoformat(),
+            "replaces_id": replaces_id,
+        },
+    )
     return promise
 
 
 def access(session: Session, *, actor: Actor, promise_id: int, for_update: bool = False) -> Promise:
     if actor.kind == "customer":
-        promise = get_scoped(session, Promise, promise_id, actor, what=PROMISE, for_update=for_update)
+        promise = get_scoped(
+            session, Promise, promise_id, actor, what=PROMISE, for_update=for_update
+        )
         if promise.customer_id != actor.id:
             raise not_found(*PROMISE)
         return promise
@@ -144,14 +194,25 @@ def cancel(session: Session, *, actor: Actor, promise_id: int, reason: str) -> P
     """Withdraw a promise; the reason is required and lands on the timeline."""
     require(actor, Perm.work_tickets)
     if not reason.strip():
-        raise Invalid("promise.reason_required", zh="取消承诺须说明原因", en="cancelling a promise needs a reason")
+        raise Invalid(
+            "promise.reason_required",
+            zh="取消承诺须说明原因",
+            en="cancelling a promise needs a reason",
+        )
     promise = access(session, actor=actor, promise_id=promise_id, for_update=True)
     _settle(session, actor, promise, PromiseStatus.cancelled, reason=reason)
     return promise
 
 
-def _settle(session: Session, actor: Actor, promise: Promise, status: PromiseStatus, *, by: str = "",
-            reason: str = "") -> None:
+def _settle(
+    session: Session,
+    actor: Actor,
+    promise: Promise,
+    status: PromiseStatus,
+    *,
+    by: str = "",
+    reason: str = "",
+) -> None:
     if promise.status is not PromiseStatus.open:
         raise Conflict(
             "promise.settled",
@@ -182,8 +243,15 @@ _STATUS_ZH = {
 }
 
 
-def on_fact(session: Session, *, actor: Actor, customer_id: int | None, ticket_id: int | None, fact: str,
-            ref: str) -> list[Promise]:
+def on_fact(
+    session: Session,
+    *,
+    actor: Actor,
+    customer_id: int | None,
+    ticket_id: int | None,
+    fact: str,
+    ref: str,
+) -> list[Promise]:
     """An action happened (a message, a call, a refund …): keep the open promises it fulfils."""
     if customer_id is None and ticket_id is None:
         return []
@@ -192,15 +260,27 @@ def on_fact(session: Session, *, actor: Actor, customer_id: int | None, ticket_i
         Promise.status == PromiseStatus.open,
         Promise.due_at >= clock.now(),
     )
-    stmt = stmt.where(Promise.ticket_id == ticket_id) if ticket_id else stmt.where(Promise.customer_id == customer_id)
+    stmt = (
+        stmt.where(Promise.ticket_id == ticket_id)
+        if ticket_id
+        else stmt.where(Promise.customer_id == customer_id)
+    )
     kept = [p for p in session.scalars(stmt.with_for_update()) if fact in KEPT_BY[p.kind]]
     for promise in kept:
         _settle(session, actor, promise, PromiseStatus.kept, by=ref)
     return kept
 
 
-def list_(session: Session, *, actor: Actor, limit: int, cursor: str | None, ticket_id: int | None = None,
-          customer_id: int | None = None, status: PromiseStatus | None = None) -> tuple[list[Promise], str | None]:
+def list_(
+    session: Session,
+    *,
+    actor: Actor,
+    limit: int,
+    cursor: str | None,
+    ticket_id: int | None = None,
+    customer_id: int | None = None,
+    status: PromiseStatus | None = None,
+) -> tuple[list[Promise], str | None]:
     if actor.kind == "customer":
         stmt = scoped(Promise, actor).where(Promise.customer_id == actor.id)
     else:
@@ -215,9 +295,15 @@ def list_(session: Session, *, actor: Actor, limit: int, cursor: str | None, tic
     return paginate(session, stmt, Promise.id, limit=limit, cursor=cursor)
 
 
-def _record(session: Session, actor: Actor, promise: Promise, type: str, payload: dict[str, object]) -> None:
+def _record(
+    session: Session, actor: Actor, promise: Promise, type: str, payload: dict[str, object]
+) -> None:
     events.record(
-        session, actor=actor, type=type, customer_id=promise.customer_id, ticket_id=promise.ticket_id,
+        session,
+        actor=actor,
+        type=type,
+        customer_id=promise.customer_id,
+        ticket_id=promise.ticket_id,
         payload={"promise_id": promise.id, **payload},
     )
 
@@ -232,11 +318,16 @@ def _remind(session: Session, timer: timers.Timer) -> None:
         return
     share = int(float(timer.payload["share"]) * 100)
     notify.notify(
-        session, workspace_id=promise.workspace_id, staff_id=promise.owner_id, kind="promise.reminder",
+        session,
+        workspace_id=promise.workspace_id,
+        staff_id=promise.owner_id,
+        kind="promise.reminder",
         ticket_id=promise.ticket_id,
         text=f"承诺「{promise.text[:60]}」已过 {share}% 时限，截止 {promise.due_at.isoformat()}",
     )
-    _record(session, Actor.system(promise.workspace_id), promise, "promise.reminded", {"share": share})
+    _record(
+        session, Actor.system(promise.workspace_id), promise, "promise.reminded", {"share": share}
+    )
 
 
 @timers.handler(DUE)

@@ -23,7 +23,9 @@ from kefu.timeline.models import Event
 
 REPEAT_CONTACTS = 3
 REPEAT_WINDOW = timedelta(days=7)
-DEMAND_QUIET = timedelta(hours=24)  # one escalation per day for the same demand, not one per message
+DEMAND_QUIET = timedelta(
+    hours=24
+)  # one escalation per day for the same demand, not one per message
 MATCH_FIELDS = frozenset({"priority", "category", "tags"})
 
 
@@ -32,9 +34,15 @@ def _ticket(session: Session, ev: Event) -> Ticket | None:
 
 
 def _open_tickets_of(session: Session, conversation_id: int) -> list[Ticket]:
-    linked = select(TicketConversation.ticket_id).where(TicketConversation.conversation_id == conversation_id)
+    linked = select(TicketConversation.ticket_id).where(
+        TicketConversation.conversation_id == conversation_id
+    )
     return list(
-        session.scalars(select(Ticket).where(Ticket.id.in_(linked), Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.id))
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.id.in_(linked), Ticket.status.in_(OPEN_STATUSES))
+            .order_by(Ticket.id)
+        )
     )
 
 
@@ -71,7 +79,9 @@ def _linked(session: Session, ev: Event) -> None:
 @events.react("staff.deactivated")
 def _left(session: Session, ev: Event) -> None:
     """首问负责制 survives people leaving: their open tickets go to the duty owner at once."""
-    tickets.hand_over_from(session, actor=Actor.system(ev.workspace_id), staff_id=int(ev.payload["staff_id"]))
+    tickets.hand_over_from(
+        session, actor=Actor.system(ev.workspace_id), staff_id=int(ev.payload["staff_id"])
+    )
 
 
 @events.react("message.created")
@@ -84,43 +94,88 @@ def _message(session: Session, ev: Event) -> None:
         human = ev.actor_kind == "staff"
         for ticket in tickets:
             tracking.on_reply(session, ticket, human=human)
-            promises.on_fact(session, actor=actor, customer_id=None, ticket_id=ticket.id, fact="message",
-                             ref=f"message:{ev.payload.get('message_id')}")
-        promises.on_fact(session, actor=actor, customer_id=ev.customer_id, ticket_id=None, fact="message",
-                         ref=f"message:{ev.payload.get('message_id')}")
+            promises.on_fact(
+                session,
+                actor=actor,
+                customer_id=None,
+                ticket_id=ticket.id,
+                fact="message",
+                ref=f"message:{ev.payload.get('message_id')}",
+            )
+        promises.on_fact(
+            session,
+            actor=actor,
+            customer_id=ev.customer_id,
+            ticket_id=None,
+            fact="message",
+            ref=f"message:{ev.payload.get('message_id')}",
+        )
         return
-    body = session.scalar(select(Message.body).where(Message.id == ev.payload.get("message_id"))) or ""
+    body = (
+        session.scalar(select(Message.body).where(Message.id == ev.payload.get("message_id"))) or ""
+    )
     demand = escalation.asks_for_escalation(body)
     for ticket in tickets:
         tracking.on_customer_message(session, ticket)
-        notify.notify(session, workspace_id=ticket.workspace_id, staff_id=ticket.owner_id, kind="customer.message",
-                      ticket_id=ticket.id, text=f"工单 #{ticket.number} 客户新消息：{body[:80]}")
+        notify.notify(
+            session,
+            workspace_id=ticket.workspace_id,
+            staff_id=ticket.owner_id,
+            kind="customer.message",
+            ticket_id=ticket.id,
+            text=f"工单 #{ticket.number} 客户新消息：{body[:80]}",
+        )
         if demand and not _escalated_recently(session, ticket, "customer_demand", DEMAND_QUIET):
-            escalation.escalate(session, ticket=ticket, trigger="customer_demand",
-                                reason=f"客户要求升级：「{demand}」", details={"phrase": demand})
+            escalation.escalate(
+                session,
+                ticket=ticket,
+                trigger="customer_demand",
+                reason=f"客户要求升级：「{demand}」",
+                details={"phrase": demand},
+            )
 
 
 def _escalated_recently(session: Session, ticket: Ticket, trigger: str, within: timedelta) -> bool:
-    return bool(session.scalar(
-        select(func.count()).where(Escalation.ticket_id == ticket.id, Escalation.trigger == trigger,
-                                   Escalation.created_at >= clock.now() - within)
-    ))
+    return bool(
+        session.scalar(
+            select(func.count()).where(
+                Escalation.ticket_id == ticket.id,
+                Escalation.trigger == trigger,
+                Escalation.created_at >= clock.now() - within,
+            )
+        )
+    )
 
 
 def _check_repeat_contacts(session: Session, ticket: Ticket, conversation_id: int) -> None:
     """≥ 3 contacts about the same ticket (or the same order) within 7 days: someone senior looks."""
     since = clock.now() - REPEAT_WINDOW
-    linked = select(TicketConversation.conversation_id).where(TicketConversation.ticket_id == ticket.id)
+    linked = select(TicketConversation.conversation_id).where(
+        TicketConversation.ticket_id == ticket.id
+    )
     same_case = Conversation.id.in_(linked)
     if ticket.order_ref:
-        same_order = select(TicketConversation.conversation_id).join(
-            Ticket, Ticket.id == TicketConversation.ticket_id
-        ).where(Ticket.workspace_id == ticket.workspace_id, Ticket.order_ref == ticket.order_ref)
+        same_order = (
+            select(TicketConversation.conversation_id)
+            .join(Ticket, Ticket.id == TicketConversation.ticket_id)
+            .where(Ticket.workspace_id == ticket.workspace_id, Ticket.order_ref == ticket.order_ref)
+        )
         same_case = same_case | Conversation.id.in_(same_order)
-    contacts = session.scalar(
-        select(func.count()).select_from(Conversation).where(same_case, Conversation.created_at >= since)
-    ) or 0
-    if contacts >= REPEAT_CONTACTS and not _escalated_recently(session, ticket, "repeat_contact", REPEAT_WINDOW):
-        escalation.escalate(session, ticket=ticket, trigger="repeat_contact",
-                            reason=f"客户 {REPEAT_WINDOW.days} 天内第 {contacts} 次就同一问题联系我们",
-                            details={"contacts": contacts, "conversation_id": conversation_id})
+    contacts = (
+        session.scalar(
+            select(func.count())
+            .select_from(Conversation)
+            .where(same_case, Conversation.created_at >= since)
+        )
+        or 0
+    )
+    if contacts >= REPEAT_CONTACTS and not _escalated_recently(
+        session, ticket, "repeat_contact", REPEAT_WINDOW
+    ):
+        escalation.escalate(
+            session,
+            ticket=ticket,
+            trigger="repeat_contact",
+            reason=f"客户 {REPEAT_WINDOW.days} 天内第 {contacts} 次就同一问题联系我们",
+            details={"contacts": contacts, "conversation_id": conversation_id},
+        )

@@ -36,7 +36,9 @@ class CalendarIn(BaseModel):
     """A preset ("back_office", "chat") or a time zone with hours per weekday ("09:00-18:00")."""
 
     preset: Literal["back_office", "chat"] | None = None
-    timezone: str = Field(default="Asia/Shanghai", max_length=64, pattern=r"^[A-Za-z_]+(/[A-Za-z_\-+0-9]+)*$")
+    timezone: str = Field(
+        default="Asia/Shanghai", max_length=64, pattern=r"^[A-Za-z_]+(/[A-Za-z_\-+0-9]+)*$"
+    )
     hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], Hours] = {}
     strict: bool = False
     holidays: bool = True
@@ -202,3 +204,7 @@ class Metrics(BaseModel):
     silence_max_minutes: float | None
 
 
+class CalendarStatus(BaseModel):
+    source: str
+    uncovered_years: list[int]
+    warning: str | None

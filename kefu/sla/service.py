@@ -22,14 +22,20 @@ def create_policy(session: Session, *, actor: Actor, data: dict[str, Any]) -> Sl
     require(actor, Perm.manage_workspace)
     policies.check(data["conditions"], data["calendar"], data["targets"])
     if session.scalars(scoped(SlaPolicy, actor).where(SlaPolicy.name == data["name"])).first():
-        raise Conflict("sla.policy_exists", zh=f"策略 {data['name']} 已存在", en=f"policy {data['name']} exists")
+        raise Conflict(
+            "sla.policy_exists",
+            zh=f"策略 {data['name']} 已存在",
+            en=f"policy {data['name']} exists",
+        )
     policy = SlaPolicy(workspace_id=actor.workspace_id, **data)
     session.add(policy)
     session.flush()
     return policy
 
 
-def update_policy(session: Session, *, actor: Actor, policy_id: int, data: dict[str, Any]) -> SlaPolicy:
+def update_policy(
+    session: Session, *, actor: Actor, policy_id: int, data: dict[str, Any]
+) -> SlaPolicy:
     """Replace a policy's settings; tickets already running keep the clocks they were given."""
     require(actor, Perm.manage_workspace)
     policies.check(data["conditions"], data["calendar"], data["targets"])
@@ -42,7 +48,9 @@ def update_policy(session: Session, *, actor: Actor, policy_id: int, data: dict[
 
 def list_policies(session: Session, *, actor: Actor) -> list[SlaPolicy]:
     require(actor, Perm.read)
-    return list(session.scalars(scoped(SlaPolicy, actor).order_by(SlaPolicy.position, SlaPolicy.id)))
+    return list(
+        session.scalars(scoped(SlaPolicy, actor).order_by(SlaPolicy.position, SlaPolicy.id))
+    )
 
 
 def install_defaults(session: Session, *, actor: Actor) -> list[SlaPolicy]:
@@ -55,7 +63,9 @@ def ticket_targets(session: Session, *, actor: Actor, ticket_id: int) -> list[Ti
     return tracking.targets_of(session, ticket.id)
 
 
-def propose(session: Session, *, actor: Actor, text: str, ticket_id: int | None) -> list[dict[str, Any]]:
+def propose(
+    session: Session, *, actor: Actor, text: str, ticket_id: int | None
+) -> list[dict[str, Any]]:
     """Time commitments in a reply, each with its due time placed on the ticket's calendar."""
     require(actor, Perm.work_tickets)
     ticket = tickets.access(session, actor=actor, ticket_id=ticket_id) if ticket_id else None
@@ -66,10 +76,18 @@ def propose(session: Session, *, actor: Actor, text: str, ticket_id: int | None)
         if found.business is not None:
             days = found.business.unit == "business_days"
             due = promises.due_from(
-                session, ticket=ticket, start=now,
+                session,
+                ticket=ticket,
+                start=now,
                 business_days=int(found.business.amount) if days else 0,
                 business_minutes=0 if days else found.business.amount * 60,
             )
-        out.append({"phrase": found.phrase, "kind": PromiseKind(found.kind), "due_at": due,
-                    "confidence": found.confidence})
+        out.append(
+            {
+                "phrase": found.phrase,
+                "kind": PromiseKind(found.kind),
+                "due_at": due,
+                "confidence": found.confidence,
+            }
+        )
     return out

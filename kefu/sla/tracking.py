@@ -35,10 +35,16 @@ def facts(session: Session, ticket: Ticket) -> policies.TicketFacts:
     channel_kind = "api"
     if first_conv is not None:
         kind = session.scalar(
-            select(Channel.kind).join(Conversation, Conversation.channel_id == Channel.id).where(Conversation.id == first_conv)
+            select(Channel.kind)
+            .join(Conversation, Conversation.channel_id == Channel.id)
+            .where(Conversation.id == first_conv)
         )
         channel_kind = kind.value if kind is not None else "api"
-    type_key = session.scalar(select(TicketType.key).where(TicketType.id == ticket.type_id)) if ticket.type_id else ""
+    type_key = (
+        session.scalar(select(TicketType.key).where(TicketType.id == ticket.type_id))
+        if ticket.type_id
+        else ""
+    )
     return policies.TicketFacts(
         priority=ticket.priority.value,
         tier=customer.tier if customer else "regular",
@@ -51,7 +57,11 @@ def facts(session: Session, ticket: Ticket) -> policies.TicketFacts:
 
 def targets_of(session: Session, ticket_id: int) -> list[TicketTarget]:
     return list(
-        session.scalars(select(TicketTarget).where(TicketTarget.ticket_id == ticket_id).order_by(TicketTarget.id))
+        session.scalars(
+            select(TicketTarget)
+            .where(TicketTarget.ticket_id == ticket_id)
+            .order_by(TicketTarget.id)
+        )
     )
 
 
@@ -62,7 +72,9 @@ def apply_policy(session: Session, ticket: Ticket, *, actor: Actor) -> SlaPolicy
     each running target's original start: a P3 raised to P1 is due by the P1 clock from the start.
     """
     now = clock.now()
-    policy = policies.choose(session, workspace_id=ticket.workspace_id, facts=facts(session, ticket))
+    policy = policies.choose(
+        session, workspace_id=ticket.workspace_id, facts=facts(session, ticket)
+    )
     existing = {t.target: t for t in targets_of(session, ticket.id)}
     wanted = policy.targets if policy is not None else {}
     for target, row in existing.items():
@@ -79,8 +91,12 @@ def apply_policy(session: Session, ticket: Ticket, *, actor: Actor) -> SlaPolicy
             continue
         if row is None:
             row = TicketTarget(
-                workspace_id=ticket.workspace_id, ticket_id=ticket.id, target=target,
-                status=TargetStatus.running, started_at=ticket.created_at, budget_minutes=spec["minutes"],
+                workspace_id=ticket.workspace_id,
+                ticket_id=ticket.id,
+                target=target,
+                status=TargetStatus.running,
+                started_at=ticket.created_at,
+                budget_minutes=spec["minutes"],
             )
             session.add(row)
         row.policy_id = policy.id
@@ -93,8 +109,16 @@ def apply_policy(session: Session, ticket: Ticket, *, actor: Actor) -> SlaPolicy
             _pause(session, row, now)
     session.flush()
     events.record(
-        session, actor=actor, type="sla.applied", customer_id=ticket.customer_id, ticket_id=ticket.id,
-        payload={"policy_id": policy.id, "policy": policy.name, "due": _due_map(session, ticket.id)},
+        session,
+        actor=actor,
+        type="sla.applied",
+        customer_id=ticket.customer_id,
+        ticket_id=ticket.id,
+        payload={
+            "policy_id": policy.id,
+            "policy": policy.name,
+            "due": _due_map(session, ticket.id),
+        },
     )
     return policy
 
@@ -111,14 +135,23 @@ def _policy(session: Session, row: TicketTarget) -> SlaPolicy | None:
     return session.get(SlaPolicy, row.policy_id) if row.policy_id else None
 
 
-def _add(policy: SlaPolicy | None, row: TicketTarget, start: datetime, seconds: float) -> tuple[datetime, bool]:
+def _add(
+    policy: SlaPolicy | None, row: TicketTarget, start: datetime, seconds: float
+) -> tuple[datetime, bool]:
     if not row.business:
         return start + timedelta(seconds=seconds), False
     due = policies.calendar_for(policy).add(start, seconds=seconds)
     return due.at, due.provisional
 
 
-def _arm(session: Session, row: TicketTarget, policy: SlaPolicy | None, *, start: datetime, seconds: float | None = None) -> None:
+def _arm(
+    session: Session,
+    row: TicketTarget,
+    policy: SlaPolicy | None,
+    *,
+    start: datetime,
+    seconds: float | None = None,
+) -> None:
     """Set the target's due time from `start` and schedule its warning and breach timers."""
     budget = row.budget_minutes * 60 if seconds is None else seconds
     row.status = TargetStatus.running
@@ -130,9 +163,23 @@ def _arm(session: Session, row: TicketTarget, policy: SlaPolicy | None, *, start
     warn_share = policy.warn_at if policy is not None else 0.75
     warn_at, _ = _add(policy, row, start, budget * warn_share) if seconds is None else (None, False)
     payload = {"target_id": row.id, "cycle": row.cycle}
-    timers.schedule(session, workspace_id=row.workspace_id, kind=BREACH, key=f"target:{row.id}", due_at=row.due_at, payload=payload)
+    timers.schedule(
+        session,
+        workspace_id=row.workspace_id,
+        kind=BREACH,
+        key=f"target:{row.id}",
+        due_at=row.due_at,
+        payload=payload,
+    )
     if warn_at is not None and row.warned_at is None:
-        timers.schedule(session, workspace_id=row.workspace_id, kind=WARN, key=f"target:{row.id}", due_at=warn_at, payload=payload)
+        timers.schedule(
+            session,
+            workspace_id=row.workspace_id,
+            kind=WARN,
+            key=f"target:{row.id}",
+            due_at=warn_at,
+            payload=payload,
+        )
 
 
 def _disarm(session: Session, row: TicketTarget) -> None:
@@ -191,9 +238,14 @@ def on_reply(session: Session, ticket: Ticket, *, human: bool) -> None:
     """We wrote to the customer: a human reply meets response targets; any reply resets cadence."""
     now = clock.now()
     for row in targets_of(session, ticket.id):
-        if row.target is Target.update_cadence and ticket.status not in (TicketStatus.resolved, TicketStatus.closed):
+        if row.target is Target.update_cadence and ticket.status not in (
+            TicketStatus.resolved,
+            TicketStatus.closed,
+        ):
             if row.status is TargetStatus.paused:
-                row.remaining_seconds = row.budget_minutes * 60  # heard from us: the full window again
+                row.remaining_seconds = (
+                    row.budget_minutes * 60
+                )  # heard from us: the full window again
             elif row.status in (TargetStatus.running, TargetStatus.breached):
                 _restart(session, row, now)
         elif human and row.target in (Target.first_response, Target.next_response):
@@ -215,9 +267,15 @@ def on_customer_message(session: Session, ticket: Ticket) -> None:
         if spec is None or policy is None:
             return
         row = TicketTarget(
-            workspace_id=ticket.workspace_id, ticket_id=ticket.id, target=Target.next_response,
-            status=TargetStatus.met, started_at=now, budget_minutes=spec["minutes"], policy_id=policy.id,
-            business=spec.get("clock", "business") == "business", cycle=0,
+            workspace_id=ticket.workspace_id,
+            ticket_id=ticket.id,
+            target=Target.next_response,
+            status=TargetStatus.met,
+            started_at=now,
+            budget_minutes=spec["minutes"],
+            policy_id=policy.id,
+            business=spec.get("clock", "business") == "business",
+            cycle=0,
         )  # armed by the restart below, as cycle 1
         session.add(row)
         session.flush()
@@ -241,7 +299,8 @@ def on_status(session: Session, ticket: Ticket, *, previous: TicketStatus) -> No
         elif previous is TicketStatus.pending_customer:
             _resume(session, row, now)
         elif previous in (TicketStatus.resolved, TicketStatus.closed) and row.target in (
-            Target.resolution, Target.update_cadence,
+            Target.resolution,
+            Target.update_cadence,
         ):
             _restart(session, row, now)
 
@@ -265,8 +324,15 @@ def _fire_warning(session: Session, timer: timers.Timer) -> None:
     ticket = session.get(Ticket, row.ticket_id)
     assert ticket is not None
     events.record(
-        session, actor=Actor.system(row.workspace_id), type="sla.warning", customer_id=ticket.customer_id,
-        ticket_id=ticket.id, payload={"target": row.target.value, "due_at": row.due_at.isoformat() if row.due_at else None},
+        session,
+        actor=Actor.system(row.workspace_id),
+        type="sla.warning",
+        customer_id=ticket.customer_id,
+        ticket_id=ticket.id,
+        payload={
+            "target": row.target.value,
+            "due_at": row.due_at.isoformat() if row.due_at else None,
+        },
     )
 
 
@@ -281,8 +347,15 @@ def _fire_breach(session: Session, timer: timers.Timer) -> None:
     ticket = session.get(Ticket, row.ticket_id)
     assert ticket is not None
     events.record(
-        session, actor=Actor.system(row.workspace_id), type="sla.breached", customer_id=ticket.customer_id,
-        ticket_id=ticket.id, payload={"target": row.target.value, "due_at": row.due_at.isoformat() if row.due_at else None},
+        session,
+        actor=Actor.system(row.workspace_id),
+        type="sla.breached",
+        customer_id=ticket.customer_id,
+        ticket_id=ticket.id,
+        payload={
+            "target": row.target.value,
+            "due_at": row.due_at.isoformat() if row.due_at else None,
+        },
     )
     from kefu.sla import breaches  # breaches escalates, which reads promises: import at use
 

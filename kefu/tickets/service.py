@@ -17,7 +17,14 @@ from kefu.errors import Conflict
 from kefu.tenancy import get_scoped, paginate, scoped
 from kefu.tickets import fields as custom_fields
 from kefu.tickets import ownership
-from kefu.tickets.models import Priority, Ticket, TicketConversation, TicketStatus, TicketTag, TicketType
+from kefu.tickets.models import (
+    Priority,
+    Ticket,
+    TicketConversation,
+    TicketStatus,
+    TicketTag,
+    TicketType,
+)
 from kefu.tickets.rules import OPEN_STATUSES, check_transition
 
 TICKET = ("工单", "ticket")
@@ -77,12 +84,18 @@ def create(
     # until a human takes it, so an open ticket never has no one answering for it.
     taken = owner_id is not None or actor.kind == "staff"
     if owner_id is None:
-        owner_id = actor.id if actor.kind == "staff" and actor.id is not None else (
-            ownership.duty_owner(session, workspace_id=actor.workspace_id, team_id=team_id).id
+        owner_id = (
+            actor.id
+            if actor.kind == "staff" and actor.id is not None
+            else (
+                ownership.duty_owner(session, workspace_id=actor.workspace_id, team_id=team_id).id
+            )
         )
     _check_owner(session, actor, owner_id)
     links = [
-        TicketConversation(conversation_id=get_scoped(session, Conversation, cid, actor, what=CONVERSATION).id)
+        TicketConversation(
+            conversation_id=get_scoped(session, Conversation, cid, actor, what=CONVERSATION).id
+        )
         for cid in sorted(set(conversation_ids or []))
     ]
     ticket = Ticket(
@@ -125,7 +138,11 @@ def create(
 def _check_owner(session: Session, actor: Actor, owner_id: int) -> Staff:
     staff = get_scoped(session, Staff, owner_id, actor, what=STAFF)
     if not staff.active:
-        raise Conflict("staff.inactive", zh="该员工已停用，不能负责工单", en="a deactivated staff member cannot own tickets")
+        raise Conflict(
+            "staff.inactive",
+            zh="该员工已停用，不能负责工单",
+            en="a deactivated staff member cannot own tickets",
+        )
     return staff
 
 
@@ -226,7 +243,9 @@ def transition(
     return ticket
 
 
-def assign(session: Session, *, actor: Actor, ticket_id: int, owner_id: int, note: str = "") -> Ticket:
+def assign(
+    session: Session, *, actor: Actor, ticket_id: int, owner_id: int, note: str = ""
+) -> Ticket:
     """Give the ticket a new owner; the previous one stays a follower on the timeline, and the first
     human ever to own it stays recorded as first owner (首问负责制)."""
     require(actor, Perm.work_tickets)
@@ -241,12 +260,16 @@ def assign(session: Session, *, actor: Actor, ticket_id: int, owner_id: int, not
     if ticket.status is TicketStatus.new:
         ticket.status = TicketStatus.open
     ticket.updated_at = clock.now()
-    _record(session, actor, ticket, "ticket.assigned", {"from": previous, "to": owner_id, "note": note})
+    _record(
+        session, actor, ticket, "ticket.assigned", {"from": previous, "to": owner_id, "note": note}
+    )
     session.flush()
     return ticket
 
 
-def link_conversation(session: Session, *, actor: Actor, ticket_id: int, conversation_id: int) -> Ticket:
+def link_conversation(
+    session: Session, *, actor: Actor, ticket_id: int, conversation_id: int
+) -> Ticket:
     require(actor, Perm.work_tickets)
     ticket = access(session, actor=actor, ticket_id=ticket_id, for_update=True)
     conv = get_scoped(session, Conversation, conversation_id, actor, what=CONVERSATION)
@@ -257,9 +280,15 @@ def link_conversation(session: Session, *, actor: Actor, ticket_id: int, convers
     return ticket
 
 
-def _record(session: Session, actor: Actor, ticket: Ticket, type: str, payload: dict[str, Any]) -> None:
+def _record(
+    session: Session, actor: Actor, ticket: Ticket, type: str, payload: dict[str, Any]
+) -> None:
     events.record(
-        session, actor=actor, type=type, customer_id=ticket.customer_id, ticket_id=ticket.id,
+        session,
+        actor=actor,
+        type=type,
+        customer_id=ticket.customer_id,
+        ticket_id=ticket.id,
         payload={"number": ticket.number, **payload},
     )
 
@@ -273,7 +302,9 @@ def create_type(
     require(actor, Perm.manage_workspace)
     custom_fields.check_definitions(fields)
     if session.scalars(scoped(TicketType, actor).where(TicketType.key == key)).first():
-        raise Conflict("ticket_type.exists", zh=f"工单类型 {key} 已存在", en=f"ticket type {key} exists")
+        raise Conflict(
+            "ticket_type.exists", zh=f"工单类型 {key} 已存在", en=f"ticket type {key} exists"
+        )
     ttype = TicketType(workspace_id=actor.workspace_id, key=key, name=name, fields=fields)
     session.add(ttype)
     session.flush()
@@ -294,11 +325,13 @@ def hand_over_from(session: Session, *, actor: Actor, staff_id: int) -> list[Tic
     """A staff member leaves (deactivated): each of their open tickets goes to the duty owner."""
     moved = list(
         session.scalars(
-            select(Ticket).where(
+            select(Ticket)
+            .where(
                 Ticket.workspace_id == actor.workspace_id,
                 Ticket.owner_id == staff_id,
                 Ticket.status.in_(OPEN_STATUSES),
-            ).with_for_update()
+            )
+            .with_for_update()
         )
     )
     for ticket in moved:
@@ -307,6 +340,12 @@ def hand_over_from(session: Session, *, actor: Actor, staff_id: int) -> list[Tic
         )
         ticket.owner_id = heir.id
         ticket.updated_at = clock.now()
-        _record(session, actor, ticket, "ticket.assigned", {"from": staff_id, "to": heir.id, "note": "离职/停用交接"})
+        _record(
+            session,
+            actor,
+            ticket,
+            "ticket.assigned",
+            {"from": staff_id, "to": heir.id, "note": "离职/停用交接"},
+        )
     session.flush()
     return moved

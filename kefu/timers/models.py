@@ -16,9 +16,11 @@ from kefu.models_base import IdMixin
 class Timer(IdMixin, Base):
     __tablename__ = "timers"
     __table_args__ = (
-        # Scheduling is idempotent: one live timer per (kind, key), e.g. ("promise.due", "promise:42").
+        # Scheduling is idempotent: one live timer per (kind, key),
+        # e.g. ("promise.due", "promise:42").
         UniqueConstraint("kind", "key"),
-        # The sweep reads only armed timers in due order; a partial index keeps that cheap at 1M rows.
+        # The sweep reads only armed timers in due order;
+        # a partial index keeps that cheap at 1M rows.
         Index(
             "ix_timers_armed_due",
             "due_at",
@@ -27,7 +29,9 @@ class Timer(IdMixin, Base):
         ),
     )
 
-    workspace_id: Mapped[int] = mapped_column(BigId, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    workspace_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(200))
     due_at: Mapped[datetime] = mapped_column()

@@ -51,10 +51,12 @@ def schedule(
     due_at: datetime,
     payload: dict[str, Any] | None = None,
 ) -> Timer:
-    """Arm the (kind, key) timer for `due_at`; re-scheduling moves an armed timer, re-arms a fired one."""
+    """Arm the (kind, key) timer for `due_at`; scheduling again moves it, or re-arms a fired one."""
     timer = session.scalars(select(Timer).where(Timer.kind == kind, Timer.key == key)).first()
     if timer is None:
-        timer = Timer(workspace_id=workspace_id, kind=kind, key=key, due_at=due_at, payload=payload or {})
+        timer = Timer(
+            workspace_id=workspace_id, kind=kind, key=key, due_at=due_at, payload=payload or {}
+        )
         session.add(timer)
     else:
         timer.due_at = due_at
@@ -70,7 +72,12 @@ def cancel(session: Session, *, kind: str, key: str) -> bool:
     """Disarm a timer; True if one was armed."""
     result = session.execute(
         update(Timer)
-        .where(Timer.kind == kind, Timer.key == key, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))
+        .where(
+            Timer.kind == kind,
+            Timer.key == key,
+            Timer.fired_at.is_(None),
+            Timer.cancelled_at.is_(None),
+        )
         .values(cancelled_at=clock.now())
     )
     return bool(getattr(result, "rowcount", 0))
@@ -79,7 +86,10 @@ def cancel(session: Session, *, kind: str, key: str) -> bool:
 def armed(session: Session, *, kind: str, key: str) -> Timer | None:
     return session.scalars(
         select(Timer).where(
-            Timer.kind == kind, Timer.key == key, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None)
+            Timer.kind == kind,
+            Timer.key == key,
+            Timer.fired_at.is_(None),
+            Timer.cancelled_at.is_(None),
         )
     ).first()
 
