@@ -22,6 +22,8 @@ from kefu.orders.api import router as orders_router
 from kefu.parties.api import router as parties_router
 from kefu.runtime import Runtime, build
 from kefu.sla.api import router as sla_router
+from kefu.sla.handoffs_api import router as handoffs_router
+from kefu.sla.portal import router as portal_router
 from kefu.sla.holidays import coverage_warning
 from kefu.tickets.api import router as tickets_router
 from kefu.web.pages import router as web_router
@@ -39,6 +41,7 @@ ROUTERS = (
     orders_router,
     widget_router,
     sla_router,
+    handoffs_router,
 )
 
 
@@ -76,6 +79,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(web_router)
+    app.include_router(portal_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 import kefu.models  # noqa: F401 — every mapper registered before the first session is used
+import kefu.sla.handoffs  # noqa: F401 — registers the handoff chase timer
 import kefu.sla.reactions  # noqa: F401 — accountability reacts to facts (SLA clocks, promises, escalation)
 from kefu.config import Settings
 from kefu.db import make_engine, make_sessionmaker

@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from kefu import clock
 from kefu.app import create_app
@@ -44,6 +44,8 @@ from kefu.customers.models import IdentityKind
 from kefu.parties import service as parties
 from kefu.parties.models import PartyKind
 from kefu.runtime import Runtime
+from kefu.sla import handoffs, policies, promises
+from kefu.sla.models import PromiseKind, SlaPolicy
 from kefu.tickets import service as tickets
 from tests.factories import World
 
@@ -126,7 +128,33 @@ def seed(runtime: Runtime, world: World) -> Seeded:
         )
         team = auth.create_team(s, actor=system, name="售后", kind=TeamKind.after_sales)
         skill = auth.create_skill(s, actor=system, name="退款")
-        party = parties.create(s, actor=system, kind=PartyKind.supplier, name="顺丰")
+        party = parties.create(
+            s,
+            actor=system,
+            kind=PartyKind.supplier,
+            name="顺丰",
+            contacts=[{"name": "王经理", "phone": "021-5555 0000"}],
+        )
+        handoff, _ = handoffs.ask(
+            s,
+            actor=world.actor(Role.agent),
+            ticket_id=ticket.id,
+            party_id=party.id,
+            question="到货时间？",
+            within_business_minutes=240,
+        )
+        policies.install_templates(s, workspace_id=world.workspace.id)
+        policy = s.scalars(
+            select(SlaPolicy).where(SlaPolicy.workspace_id == world.workspace.id)
+        ).first()
+        promise = promises.make(
+            s,
+            actor=world.actor(Role.agent),
+            ticket_id=ticket.id,
+            kind=PromiseKind.update,
+            text="今天给您答复",
+            within_business_minutes=120,
+        )
         # A staff member of its own for PATCH /staff/{id}: the callers must not lock themselves out.
         target = auth.create_staff(
             s, actor=system, email="target@acme.test", name="目标", role=Role.agent
@@ -155,6 +183,10 @@ def seed(runtime: Runtime, world: World) -> Seeded:
                 "party_id": party.id,
                 "staff_id": target.id,
                 "channel_id": world.chat.id,
+                "handoff_id": handoff.id,
+                "policy_id": policy.id,
+                "promise_id": promise.id,
+                "level": 1,
             },
             customer_headers={
                 "X-Kefu-Workspace": world.workspace.key,

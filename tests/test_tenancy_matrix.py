@@ -42,7 +42,7 @@ from kefu.orders.service import NewItem
 from kefu.parties import service as parties
 from kefu.parties.models import PartyKind
 from kefu.runtime import Runtime
-from kefu.sla import escalation, notify, policies, promises
+from kefu.sla import escalation, handoffs, notify, policies, promises
 from kefu.sla.models import PromiseKind, SlaPolicy
 from kefu.tickets import service as tickets
 from tests.factories import World
@@ -218,6 +218,25 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/notifications"): Rule(None),
     ("POST", "/api/v1/notifications/read"): Rule(None, body=_const({"up_to_id": MISSING})),
+    ("POST", "/api/v1/tickets/{ticket_id}/handoffs"): Rule(
+        Perm.work_tickets,
+        201,
+        lambda d: {
+            "question": "请确认到货时间",
+            "team_id": d.ids["team_id"],
+            "within_business_minutes": 240,
+        },
+    ),
+    ("GET", "/api/v1/tickets/{ticket_id}/handoffs"): Rule(Perm.read),
+    ("GET", "/api/v1/handoffs"): Rule(Perm.read),
+    ("GET", "/api/v1/handoffs/{handoff_id}"): Rule(Perm.read),
+    ("POST", "/api/v1/handoffs/{handoff_id}/answer"): Rule(
+        Perm.work_tickets, body=_const({"answer": "明天到货"})
+    ),
+    ("POST", "/api/v1/handoffs/{handoff_id}/cancel"): Rule(
+        Perm.work_tickets, body=_const({"reason": "客户已收货"})
+    ),
+    ("POST", "/api/v1/handoffs/{handoff_id}/portal-link"): Rule(Perm.work_tickets),
     ("GET", "/api/v1/widget/promises"): CUSTOMER,
     ("GET", "/api/v1/widget/me"): CUSTOMER,
     ("GET", "/api/v1/widget/conversations"): CUSTOMER,
@@ -234,6 +253,8 @@ ID_FILTERS = {
     "owner_id": "agent",
     "type_id": "type_id",
     "ticket_id": "ticket_id",
+    "team_id": "team_id",
+    "party_id": "party_id",
 }
 # Reads that show no workspace's rows (the holiday data every calendar shares).
 NOT_TENANT_DATA = {"/api/v1/sla/calendar-status"}
@@ -332,6 +353,20 @@ def seed(runtime: Runtime, world: World) -> Data:
         )
         skill = auth.create_skill(s, actor=system, name=f"退款 {key}", description=secret)
         party = parties.create(s, actor=system, kind=PartyKind.supplier, name=f"供应商 {secret}")
+        parties.add_contact(
+            s,
+            actor=system,
+            party_id=party.id,
+            contact={"name": f"联系人 {secret}", "phone": "021-5555 0000"},
+        )
+        handoff, _ = handoffs.ask(
+            s,
+            actor=world.actor(Role.agent),
+            ticket_id=ticket.id,
+            party_id=party.id,
+            question=f"到货时间？ {secret}",
+            within_business_minutes=240,
+        )
         policies.install_templates(s, workspace_id=world.workspace.id)
         policy = s.scalars(
             select(SlaPolicy).where(SlaPolicy.workspace_id == world.workspace.id)
@@ -389,6 +424,7 @@ def seed(runtime: Runtime, world: World) -> Data:
                 "order_id": order.id,
                 "agent": world.staff[Role.agent].id,
                 "policy_id": policy.id,
+                "handoff_id": handoff.id,
                 "promise_id": promise.id,
                 "notification_id": note.id,
                 "level": 1,

@@ -134,8 +134,8 @@ def post_message(
         if existing is not None:
             return existing, False
     author = _AUTHOR[actor.kind]
-    if internal and actor.kind != "staff":
-        internal = False  # only staff write internal notes; a customer's text is always inbound
+    if internal and actor.kind == "customer":
+        internal = False  # a customer's text is always inbound: only staff, bot and system write notes
     direction = (
         Direction.internal
         if internal
