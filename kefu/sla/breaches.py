@@ -9,8 +9,8 @@ from kefu import clock
 from kefu.auth.actor import Actor
 from kefu.conversations import service as conversations
 from kefu.customers.models import Customer
-from kefu.sla import escalation, notify, outreach, promises
-from kefu.sla.models import Promise, Target, TicketTarget
+from kefu.sla import escalation, notify, outreach, promises, tracking
+from kefu.sla.models import Promise, PromiseKind, Target, TicketTarget
 from kefu.tickets.models import Ticket
 
 TARGET_ZH = {
@@ -32,9 +32,9 @@ def target_breached(session: Session, row: TicketTarget, ticket: Ticket) -> None
         ticket_id=ticket.id,
         text=f"工单 #{ticket.number} {TARGET_ZH[row.target]}超时",
     )
-    escalation.escalate(
+    climb(
         session,
-        ticket=ticket,
+        ticket,
         trigger="sla_breach",
         reason=f"{TARGET_ZH[row.target]}超时（SLA）",
         details={"target": row.target.value},
@@ -53,9 +53,9 @@ def promise_broken(session: Session, promise: Promise) -> None:
     )
     ticket = session.get(Ticket, promise.ticket_id) if promise.ticket_id else None
     if ticket is not None:
-        escalation.escalate(
+        climb(
             session,
-            ticket=ticket,
+            ticket,
             trigger="promise_breach",
             reason=f"承诺未按时兑现：{promise.text[:80]}",
             details={"promise_id": promise.id},
@@ -86,3 +86,58 @@ def promise_broken(session: Session, promise: Promise) -> None:
             conversation_id=promise.conversation_id,
             body=text,
         )
+
+
+def climb(
+    session: Session,
+    ticket: Ticket,
+    *,
+    trigger: str,
+    reason: str,
+    details: dict[str, object],
+    replaces_id: int | None = None,
+) -> None:
+    """One rung up the ladder; at the top there is no one higher to call, so the top responder is
+    reminded and the customer gets an update with a new time — at the pace of the update cadence,
+    not once per missed half hour."""
+    if escalation.current_level(session, ticket) < escalation.top_level(
+        session, ticket.workspace_id
+    ):
+        escalation.escalate(
+            session,
+            ticket=ticket,
+            trigger=trigger,
+            reason=reason,
+            details=details,
+            replaces_id=replaces_id,
+        )
+        return
+    notify.notify(
+        session,
+        workspace_id=ticket.workspace_id,
+        staff_id=escalation.last_responder(session, ticket),
+        kind="ticket.still_escalated",
+        ticket_id=ticket.id,
+        text=f"工单 #{ticket.number} 已在最高升级级别，仍未解决：{reason}",
+    )
+    cadence = next(
+        (
+            t.budget_minutes
+            for t in tracking.targets_of(session, ticket.id)
+            if t.target is Target.update_cadence
+        ),
+        9 * 60,
+    )
+    eta = promises.due_from(session, ticket=ticket, start=clock.now(), business_minutes=cadence)
+    text = outreach.update_text(session, ticket, eta=eta, reason="我们仍在全力处理，尚未有新的结果")
+    conversation_id = outreach.tell_customer(session, ticket=ticket, text=text)
+    promises.make(
+        session,
+        actor=Actor.system(ticket.workspace_id),
+        ticket_id=ticket.id,
+        kind=PromiseKind.update,
+        text=text,
+        due_at=eta,
+        conversation_id=conversation_id,
+        replaces_id=replaces_id,
+    )

@@ -242,3 +242,26 @@ def of_ticket(session: Session, *, actor: Actor, ticket_id: int) -> list[Escalat
             select(Escalation).where(Escalation.ticket_id == ticket.id).order_by(Escalation.id)
         )
     )
+
+
+def current_level(session: Session, ticket: Ticket) -> int:
+    return (
+        session.scalar(select(func.max(Escalation.level)).where(Escalation.ticket_id == ticket.id))
+        or 0
+    )
+
+
+def top_level(session: Session, workspace_id: int) -> int:
+    """The highest rung: the workspace's own ladder, else the default one."""
+    configured = session.scalar(
+        select(func.max(EscalationLevel.level)).where(EscalationLevel.workspace_id == workspace_id)
+    )
+    return configured or DEFAULT_LADDER[-1][0]
+
+
+def last_responder(session: Session, ticket: Ticket) -> int | None:
+    return session.scalar(
+        select(Escalation.responder_id)
+        .where(Escalation.ticket_id == ticket.id)
+        .order_by(Escalation.id.desc())
+    )
