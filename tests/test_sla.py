@@ -436,3 +436,73 @@ def test_calendar_status_warns_about_years_without_holiday_data(client, world):
     assert r.status_code == 200
     assert r.json()["uncovered_years"] == [2027] and "2027" in r.json()["warning"]
     assert r_en.json()["warning"].isascii()
+
+
+def test_an_idle_ticket_escalates_and_activity_resets_the_clock(runtime, world, shop):
+    # Activity at +47 h (a staff reply) pushes the idle deadline to +95 h.
+    shop["clock"].advance(timedelta(hours=47))
+    with runtime.sessions() as s:
+        conversations.post_message(
+            s, actor=world.actor(), conversation_id=shop["conv"], body="仍在跟进"
+        )
+        s.commit()
+    shop["clock"].advance(timedelta(hours=2))
+    sweep(runtime)
+    with runtime.sessions() as s:
+        assert s.scalars(select(Escalation).where(Escalation.trigger == "idle")).all() == []
+    shop["clock"].advance(timedelta(hours=46))
+    sweep(runtime)
+    with runtime.sessions() as s:
+        idle = s.scalars(select(Escalation).where(Escalation.trigger == "idle")).all()
+    assert len(idle) == 1 and idle[0].created_at == local(2026, 9, 29, 17) + timedelta(hours=95)
+
+
+def test_met_targets_land_on_the_timeline(client, runtime, world, shop):
+    with runtime.sessions() as s:
+        conversations.post_message(
+            s, actor=world.actor(), conversation_id=shop["conv"], body="您好"
+        )
+        s.commit()
+    events = client.get(
+        f"/api/v1/tickets/{shop['ticket']}/timeline", headers=world.headers()
+    ).json()
+    met = [e["payload"] for e in events["items"] if e["type"] == "sla.met"]
+    assert met == [{"target": "first_response", "late": False, "cycle": 1}]
+    shown = client.get(f"/api/v1/tickets/{shop['ticket']}/sla", headers=world.headers()).json()
+    assert {t["target"]: t["status"] for t in shown}["first_response"] == "met"
+
+
+def test_a_strict_calendar_refuses_to_guess_a_year_without_holiday_data(
+    client, runtime, world, shop
+):
+    admin = world.headers(Role.admin)
+    r = client.post(
+        "/api/v1/sla/policies",
+        json={
+            "name": "严格日历",
+            "position": 1,
+            "conditions": {"priority": ["P2"]},
+            "calendar": {
+                "timezone": "Asia/Shanghai",
+                "hours": dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "09:00-18:00"),
+                "strict": True,
+            },
+            "targets": {"resolution": {"minutes": 60 * 9 * 30}},
+        },
+        headers=admin,
+    )
+    assert r.status_code == 201, r.text
+    with clock.frozen(local(2026, 12, 20, 10)):
+        bad = client.post(
+            "/api/v1/tickets",
+            json={"subject": "跨年工单", "priority": "P2"},
+            headers=world.headers(),
+        )
+        assert (
+            bad.status_code == 422
+            and bad.json()["code"] == "sla.calendar_uncovered"
+            and "2027" in bad.json()["detail"]
+        )
+        # Nothing half-written: the refused ticket does not exist.
+        listed = client.get("/api/v1/tickets?priority=P2", headers=world.headers()).json()["items"]
+        assert listed == []

@@ -14,13 +14,17 @@ from sqlalchemy.orm import Session
 from kefu import clock, events
 from kefu.auth.actor import Actor
 from kefu.conversations.models import Conversation, Message
-from kefu.sla import escalation, notify, promises, tracking
+from kefu.sla import breaches, escalation, notify, promises, tracking
 from kefu.sla.escalation_models import Escalation
 from kefu.tickets import service as tickets
 from kefu.tickets.models import Ticket, TicketConversation, TicketStatus
 from kefu.tickets.rules import OPEN_STATUSES
 from kefu.timeline.models import Event
+from kefu.timers import service as timers
 
+IDLE = "ticket.idle"
+# cn_rules §5 升级机制: a ticket stuck longer than 48 h is escalated.
+IDLE_AFTER = timedelta(hours=48)
 REPEAT_CONTACTS = 3
 REPEAT_WINDOW = timedelta(days=7)
 DEMAND_QUIET = timedelta(
@@ -43,6 +47,51 @@ def _open_tickets_of(session: Session, conversation_id: int) -> list[Ticket]:
             .where(Ticket.id.in_(linked), Ticket.status.in_(OPEN_STATUSES))
             .order_by(Ticket.id)
         )
+    )
+
+
+@events.react(
+    "ticket.created",
+    "ticket.updated",
+    "ticket.status_changed",
+    "ticket.reopened",
+    "ticket.assigned",
+    "ticket.conversation_linked",
+    "handoff.answered",
+    "promise.kept",
+)
+def _touched(session: Session, ev: Event) -> None:
+    """Anything done on an open ticket resets its idle timer; a closed one needs none."""
+    ticket = _ticket(session, ev)
+    if ticket is not None:
+        _reset_idle(session, ticket)
+
+
+def _reset_idle(session: Session, ticket: Ticket) -> None:
+    if ticket.status in OPEN_STATUSES:
+        timers.schedule(
+            session,
+            workspace_id=ticket.workspace_id,
+            kind=IDLE,
+            key=f"ticket:{ticket.id}",
+            due_at=clock.now() + IDLE_AFTER,
+            payload={"ticket_id": ticket.id},
+        )
+    else:
+        timers.cancel(session, kind=IDLE, key=f"ticket:{ticket.id}")
+
+
+@timers.handler(IDLE)
+def _idle(session: Session, timer: timers.Timer) -> None:
+    ticket = session.get(Ticket, timer.payload["ticket_id"])
+    if ticket is None or ticket.status not in OPEN_STATUSES:
+        return
+    breaches.climb(
+        session,
+        ticket,
+        trigger="idle",
+        reason=f"工单已 {int(IDLE_AFTER.total_seconds() // 3600)} 小时无人处理",
+        details={"idle_hours": IDLE_AFTER.total_seconds() / 3600},
     )
 
 
@@ -94,6 +143,8 @@ def _message(session: Session, ev: Event) -> None:
         human = ev.actor_kind == "staff"
         for ticket in tickets:
             tracking.on_reply(session, ticket, human=human)
+            if human:
+                _reset_idle(session, ticket)
             promises.on_fact(
                 session,
                 actor=actor,

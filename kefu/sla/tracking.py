@@ -227,6 +227,14 @@ def _restart(session: Session, row: TicketTarget, now: datetime) -> None:
 def _meet(session: Session, row: TicketTarget, now: datetime) -> None:
     if row.met_at is None:
         row.met_at = now
+        late = row.status is TargetStatus.breached
+        events.record(
+            session,
+            actor=Actor.system(row.workspace_id),
+            type="sla.met",
+            ticket_id=row.ticket_id,
+            payload={"target": row.target.value, "late": late, "cycle": row.cycle},
+        )
     if row.status in LIVE:
         _stop(session, row, TargetStatus.met)
 
