@@ -23,8 +23,8 @@ from kefu.parties.api import router as parties_router
 from kefu.runtime import Runtime, build
 from kefu.sla.api import router as sla_router
 from kefu.sla.handoffs_api import router as handoffs_router
-from kefu.sla.portal import router as portal_router
 from kefu.sla.holidays import coverage_warning
+from kefu.sla.portal import router as portal_router
 from kefu.tickets.api import router as tickets_router
 from kefu.web.pages import router as web_router
 from kefu.worker import WorkerThread

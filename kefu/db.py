@@ -51,7 +51,11 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONDoc, list[dict[str, Any]]: JSONDoc}
+    type_annotation_map = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSONDoc,
+        list[dict[str, Any]]: JSONDoc,
+    }
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

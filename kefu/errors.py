@@ -38,4 +38,6 @@ class Invalid(DomainError):
 
 def not_found(what_zh: str, what_en: str) -> NotFound:
     """The one "not found" — also what a caller from another workspace gets for an existing row."""
-    return NotFound(f"{what_en.replace(' ', '_')}.not_found", zh=f"{what_zh}不存在", en=f"{what_en} not found")
+    return NotFound(
+        f"{what_en.replace(' ', '_')}.not_found", zh=f"{what_zh}不存在", en=f"{what_en} not found"
+    )

@@ -20,7 +20,7 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to `revision` over the engine's own connection (SQLite pragmas included)."""
+    """Migrate the database to `revision` over the engine's own connection (SQLite pragmas on)."""
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 
 from kefu.auth.actor import Actor
 from kefu.errors import Invalid, not_found
+from kefu.models_base import WorkspaceScoped
 
-T = TypeVar("T")
+T = TypeVar("T", bound=WorkspaceScoped)
 
 
-def scoped(model: type[T], actor: Actor) -> Select[tuple[T]]:
+def scoped(model: type[T], actor: Actor) -> Select[T]:
     """`SELECT model WHERE workspace_id = the actor's workspace`."""
-    return select(model).where(model.workspace_id == actor.workspace_id)  # type: ignore[attr-defined]
+    return select(model).where(model.workspace_id == actor.workspace_id)
 
 
 def get_scoped(
@@ -33,7 +34,7 @@ def get_scoped(
     for_update: bool = False,
 ) -> T:
     """Fetch one row of the actor's workspace or raise the same NotFound as for a missing id."""
-    stmt = scoped(model, actor).where(model.id == id)  # type: ignore[attr-defined]
+    stmt = scoped(model, actor).where(model.id == id)
     if for_update:
         stmt = stmt.with_for_update()
     row = session.scalars(stmt).first()

@@ -43,16 +43,24 @@ def make_world(session: Session, *, key: str) -> World:
     for role in Role:
         # Only the agent gets a password: argon2 is slow on purpose, and only login tests need one.
         staff = auth.create_staff(
-            session, actor=system, email=f"{role.value}@{key}.test", name=f"{key}-{role.value}",
-            role=role, password=PASSWORD if role is Role.agent else None,
+            session,
+            actor=system,
+            email=f"{role.value}@{key}.test",
+            name=f"{key}-{role.value}",
+            role=role,
+            password=PASSWORD if role is Role.agent else None,
         )
         _, raw = auth.issue_token(session, staff=staff, name="test")
         world.staff[role] = staff
         world.tokens[role] = raw
-    world.chat = channels.create(session, actor=system, kind=ChannelKind.web_chat, name="网页在线客服")
+    world.chat = channels.create(
+        session, actor=system, kind=ChannelKind.web_chat, name="网页在线客服"
+    )
     return world
 
 
-def make_customer(session: Session, world: World, *, name: str = "张伟", phone: str | None = None) -> Customer:
+def make_customer(
+    session: Session, world: World, *, name: str = "张伟", phone: str | None = None
+) -> Customer:
     identities = [(IdentityKind.phone, phone, True)] if phone else []
     return customers.create(session, actor=world.system, display_name=name, identities=identities)

@@ -20,20 +20,31 @@ def start(client, world, runtime):
 def test_resend_with_the_same_client_msg_id_stores_once(client, world, runtime):
     conv = start(client, world, runtime)
     url = f"/api/v1/conversations/{conv['id']}/messages"
-    first = client.post(url, json={"body": "您好，请问有什么可以帮您？", "client_msg_id": "m-1"}, headers=world.headers())
-    again = client.post(url, json={"body": "您好，请问有什么可以帮您？", "client_msg_id": "m-1"}, headers=world.headers())
+    first = client.post(
+        url,
+        json={"body": "您好，请问有什么可以帮您？", "client_msg_id": "m-1"},
+        headers=world.headers(),
+    )
+    again = client.post(
+        url,
+        json={"body": "您好，请问有什么可以帮您？", "client_msg_id": "m-1"},
+        headers=world.headers(),
+    )
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
     msgs = client.get(url, headers=world.headers()).json()["items"]
     assert len(msgs) == 1
-    assert client.get(f"/api/v1/conversations/{conv['id']}", headers=world.headers()).json()["message_count"] == 1
+    shown = client.get(f"/api/v1/conversations/{conv['id']}", headers=world.headers()).json()
+    assert shown["message_count"] == 1
 
 
 def test_internal_notes_are_marked_and_timed(client, world, runtime, delivered):
     conv = start(client, world, runtime)
     url = f"/api/v1/conversations/{conv['id']}/messages"
     reply = client.post(url, json={"body": "已为您查询"}, headers=world.headers()).json()
-    note = client.post(url, json={"body": "客户情绪激动，注意安抚", "internal": True}, headers=world.headers()).json()
+    note = client.post(
+        url, json={"body": "客户情绪激动，注意安抚", "internal": True}, headers=world.headers()
+    ).json()
     assert (reply["direction"], note["direction"]) == ("outbound", "internal")
     assert note["author_kind"] == "agent"
     types = [e.type for e in delivered]
@@ -50,18 +61,29 @@ def test_assign_close_and_reopen(client, world, runtime):
     assert r.json()["status"] == "closed" and r.json()["closed_at"]
     r = client.patch(url, json={"unassign": True, "status": "open"}, headers=world.headers())
     assert r.json()["assignee_id"] is None and r.json()["status"] == "open"
-    types = [e["type"] for e in client.get(f"{url}/timeline", headers=world.headers()).json()["items"]]
+    types = [
+        e["type"] for e in client.get(f"{url}/timeline", headers=world.headers()).json()["items"]
+    ]
     assert types == [  # newest first; one PATCH assigns, then changes status
-        "conversation.reopened", "conversation.assigned", "conversation.closed", "conversation.assigned",
+        "conversation.reopened",
+        "conversation.assigned",
+        "conversation.closed",
+        "conversation.assigned",
         "conversation.created",
     ]
 
 
 def test_unknown_channel_or_customer_is_404(client, world, runtime):
     conv = start(client, world, runtime)
-    r = client.post("/api/v1/conversations", json={"channel_id": 999999, "customer_id": conv["customer_id"]},
-                    headers=world.headers())
+    r = client.post(
+        "/api/v1/conversations",
+        json={"channel_id": 999999, "customer_id": conv["customer_id"]},
+        headers=world.headers(),
+    )
     assert r.status_code == 404 and r.json()["detail"] == "渠道不存在"
-    r = client.post("/api/v1/conversations", json={"channel_id": world.chat.id, "customer_id": 999999},
-                    headers=world.headers("agent", lang="en"))
+    r = client.post(
+        "/api/v1/conversations",
+        json={"channel_id": world.chat.id, "customer_id": 999999},
+        headers=world.headers("agent", lang="en"),
+    )
     assert r.status_code == 404 and r.json()["detail"] == "customer not found"

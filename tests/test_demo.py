@@ -166,7 +166,11 @@ def test_reset_drops_the_workspace_and_seeds_the_same_shop(demo, runtime):
     with runtime.sessions() as s:
         old_ws = demo_id(s)
         names = list(
-            s.scalars(select(Customer.display_name).where(Customer.workspace_id == old_ws).order_by(Customer.id))
+            s.scalars(
+                select(Customer.display_name)
+                .where(Customer.workspace_id == old_ws)
+                .order_by(Customer.id)
+            )
         )
         s.add(Customer(workspace_id=old_ws, display_name="重置前添加的客户"))
         s.commit()
@@ -181,7 +185,13 @@ def test_reset_drops_the_workspace_and_seeds_the_same_shop(demo, runtime):
         assert {m: total(s, m) for m in rows} == rows
         # The fixed seed gives the same customers again; the one added by hand is gone.
         assert (
-            list(s.scalars(select(Customer.display_name).where(Customer.workspace_id == ws).order_by(Customer.id)))
+            list(
+                s.scalars(
+                    select(Customer.display_name)
+                    .where(Customer.workspace_id == ws)
+                    .order_by(Customer.id)
+                )
+            )
             == names
         )
         with pytest.raises(Unauthorized):

@@ -78,7 +78,8 @@ def test_illegal_transitions_are_409_with_a_message(client, world, path, illegal
 
 
 def test_first_owner_stays_when_reassigned(client, world, runtime):
-    # A ticket from the system (a web form, the bot) is held by the duty owner until a human takes it.
+    # A ticket from the system (a web form, the bot) is held by the duty owner
+    # until a human takes it.
     with runtime.sessions() as s:
         t = tickets.create(s, actor=world.system, subject="网页表单：发票抬头错了")
         s.commit()
@@ -87,15 +88,21 @@ def test_first_owner_stays_when_reassigned(client, world, runtime):
     assert held["owner_id"] == world.staff[Role.team_lead].id
     assert held["first_owner_id"] is None and held["status"] == "new"
     agent, lead = world.staff[Role.agent].id, world.staff[Role.team_lead].id
-    r = client.post(f"/api/v1/tickets/{ticket_id}/assign", json={"owner_id": agent}, headers=world.headers())
+    r = client.post(
+        f"/api/v1/tickets/{ticket_id}/assign", json={"owner_id": agent}, headers=world.headers()
+    )
     assert r.json()["owner_id"] == agent and r.json()["first_owner_id"] == agent
     assert r.json()["status"] == "open"  # taking a new ticket opens it
-    r = client.post(f"/api/v1/tickets/{ticket_id}/assign", json={"owner_id": lead}, headers=world.headers())
+    r = client.post(
+        f"/api/v1/tickets/{ticket_id}/assign", json={"owner_id": lead}, headers=world.headers()
+    )
     assert r.json()["owner_id"] == lead and r.json()["first_owner_id"] == agent
-    timeline = client.get(f"/api/v1/tickets/{ticket_id}/timeline", headers=world.headers()).json()["items"]
-    assigned = [e["payload"] for e in timeline if e["type"] == "ticket.assigned"]
-    assert assigned == [{"number": number, "from": agent, "to": lead, "note": ""},
-                        {"number": number, "from": lead, "to": agent, "note": ""}]
+    events = timeline(client, world, ticket_id)
+    assigned = [e["payload"] for e in events if e["type"] == "ticket.assigned"]
+    assert assigned == [
+        {"number": number, "from": agent, "to": lead, "note": ""},
+        {"number": number, "from": lead, "to": agent, "note": ""},
+    ]
 
 
 def test_custom_fields_follow_the_ticket_type(client, world):

@@ -78,7 +78,9 @@ class Staff(WorkspaceScoped, Base):
 class TeamMember(Base):
     __tablename__ = "team_members"
 
-    team_id: Mapped[int] = mapped_column(BigId, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
     staff_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -99,7 +101,9 @@ class Skill(WorkspaceScoped, Base):
 class StaffSkill(Base):
     __tablename__ = "staff_skills"
 
-    staff_id: Mapped[int] = mapped_column(BigId, ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
     skill_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -112,7 +116,9 @@ class StaffSkill(Base):
 class ApiToken(WorkspaceScoped, Base):
     __tablename__ = "api_tokens"
 
-    staff_id: Mapped[int] = mapped_column(BigId, ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("staff.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(120), default="")
     # SHA-256 of the token: tokens are 256-bit random, so a fast hash is enough (a password is not).
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

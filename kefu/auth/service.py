@@ -121,7 +121,9 @@ def update_staff(
         staff.active = active
         # Their open tickets must not be left without an owner: the tickets domain reacts to this.
         events.record(
-            session, actor=actor, type="staff.deactivated" if not active else "staff.reactivated",
+            session,
+            actor=actor,
+            type="staff.deactivated" if not active else "staff.reactivated",
             payload={"staff_id": staff.id},
         )
     if password is not None:

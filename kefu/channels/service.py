@@ -16,7 +16,12 @@ CHANNEL = ("渠道", "channel")
 
 
 def create(
-    session: Session, *, actor: Actor, kind: ChannelKind, name: str, config: dict[str, Any] | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    kind: ChannelKind,
+    name: str,
+    config: dict[str, Any] | None = None,
 ) -> Channel:
     require(actor, Perm.manage_workspace)
     if session.scalars(scoped(Channel, actor).where(Channel.name == name)).first():

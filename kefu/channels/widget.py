@@ -21,11 +21,19 @@ from kefu.customers.models import Customer, IdentityKind
 from kefu.errors import NotFound, Unauthorized
 from kefu.tenancy import scoped
 
-_BAD = Unauthorized("widget.bad_token", zh="身份凭证无效，请重新登录商城", en="invalid identity token; sign in to the shop again")
-_EXPIRED = Unauthorized("widget.expired", zh="身份凭证已过期，请刷新页面", en="identity token expired; reload the page")
+_BAD = Unauthorized(
+    "widget.bad_token",
+    zh="身份凭证无效，请重新登录商城",
+    en="invalid identity token; sign in to the shop again",
+)
+_EXPIRED = Unauthorized(
+    "widget.expired", zh="身份凭证已过期，请刷新页面", en="identity token expired; reload the page"
+)
 
 
-def identify(session: Session, *, workspace_key: str, token: str, max_age_s: int) -> tuple[Actor, Customer]:
+def identify(
+    session: Session, *, workspace_key: str, token: str, max_age_s: int
+) -> tuple[Actor, Customer]:
     """The customer a signed token speaks for, created on first contact."""
     ws = auth.get_workspace_by_key(session, workspace_key)
     if ws is None:
@@ -39,7 +47,9 @@ def identify(session: Session, *, workspace_key: str, token: str, max_age_s: int
         raise _EXPIRED
     member_id = str(claims["sub"])[:254]
     system = Actor.system(ws.id)
-    customer = customers.find_by_identity(session, workspace_id=ws.id, kind=IdentityKind.member_id, value=member_id)
+    customer = customers.find_by_identity(
+        session, workspace_id=ws.id, kind=IdentityKind.member_id, value=member_id
+    )
     if customer is None:
         customer = customers.create(
             session,
@@ -49,9 +59,18 @@ def identify(session: Session, *, workspace_key: str, token: str, max_age_s: int
         )
         for kind in (IdentityKind.email, IdentityKind.phone):
             value = _claim(claims, kind.value, 254)
-            if value and customers.find_by_identity(session, workspace_id=ws.id, kind=kind, value=value) is None:
+            if (
+                value
+                and customers.find_by_identity(session, workspace_id=ws.id, kind=kind, value=value)
+                is None
+            ):
                 customers.add_identity(
-                    session, actor=system, customer_id=customer.id, kind=kind, value=value, verified=True
+                    session,
+                    actor=system,
+                    customer_id=customer.id,
+                    kind=kind,
+                    value=value,
+                    verified=True,
                 )
     while customer.merged_into_id is not None:
         customer = customers.get(session, actor=system, customer_id=customer.merged_into_id)
@@ -66,10 +85,12 @@ def _claim(claims: dict[str, Any], name: str, max_len: int) -> str:
 def chat_channel(session: Session, *, actor: Actor) -> Channel:
     """The workspace's active web-chat channel, where widget conversations start."""
     channel = session.scalars(
-        scoped(Channel, actor).where(Channel.kind == ChannelKind.web_chat, Channel.active.is_(True)).order_by(Channel.id)
+        scoped(Channel, actor)
+        .where(Channel.kind == ChannelKind.web_chat, Channel.active.is_(True))
+        .order_by(Channel.id)
     ).first()
     if channel is None:
-        raise NotFound("widget.no_channel", zh="该店铺未开通在线客服", en="this shop has no web chat channel")
+        raise NotFound(
+            "widget.no_channel", zh="该店铺未开通在线客服", en="this shop has no web chat channel"
+        )
     return channel
-
-

@@ -63,12 +63,10 @@ def me(ctx: CustomerCtx) -> Any:
 
 @router.get("/conversations", response_model=Page[ConversationRead])
 def my_conversations(ctx: CustomerCtx, limit: Limit = 20, cursor: Cursor = None) -> Any:
-    items, nxt = conversations.list_for_customer(
+    found = conversations.list_for_customer(
         ctx.session, actor=ctx.actor, limit=limit, cursor=cursor
     )
-    return Page[ConversationRead](
-        items=[ConversationRead.model_validate(c) for c in items], next_cursor=nxt
-    )
+    return Page[ConversationRead].of(found, ConversationRead.model_validate)
 
 
 @router.post("/conversations", response_model=ConversationRead, status_code=201)
@@ -92,10 +90,10 @@ def my_messages(
     conversation_id: ConversationId, ctx: CustomerCtx, limit: Limit = 50, cursor: Cursor = None
 ) -> Any:
     """Messages of one of my conversations; internal notes are never included."""
-    items, nxt = conversations.list_messages(
+    found = conversations.list_messages(
         ctx.session, actor=ctx.actor, conversation_id=conversation_id, limit=limit, cursor=cursor
     )
-    return Page[MessageRead](items=[MessageRead.model_validate(m) for m in items], next_cursor=nxt)
+    return Page[MessageRead].of(found, MessageRead.model_validate)
 
 
 @router.post(

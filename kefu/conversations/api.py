@@ -38,7 +38,7 @@ def list_conversations(
     channel_id: RefFilter = None,
     assignee_id: RefFilter = None,
 ) -> Any:
-    items, nxt = conversations.list_(
+    found = conversations.list_(
         ctx.session,
         actor=ctx.actor,
         limit=limit,
@@ -48,9 +48,7 @@ def list_conversations(
         channel_id=channel_id,
         assignee_id=assignee_id,
     )
-    return Page[ConversationRead](
-        items=[ConversationRead.model_validate(c) for c in items], next_cursor=nxt
-    )
+    return Page[ConversationRead].of(found, ConversationRead.model_validate)
 
 
 @router.post("/conversations", response_model=ConversationRead, status_code=201)
@@ -105,10 +103,10 @@ def update_conversation(
 def list_messages(
     conversation_id: ConversationId, ctx: StaffCtx, limit: Limit = 50, cursor: Cursor = None
 ) -> Any:
-    items, nxt = conversations.list_messages(
+    found = conversations.list_messages(
         ctx.session, actor=ctx.actor, conversation_id=conversation_id, limit=limit, cursor=cursor
     )
-    return Page[MessageRead](items=[MessageRead.model_validate(m) for m in items], next_cursor=nxt)
+    return Page[MessageRead].of(found, MessageRead.model_validate)
 
 
 @router.post(
@@ -148,7 +146,7 @@ def conversation_timeline(
     conversation_id: ConversationId, ctx: StaffCtx, limit: Limit = 50, cursor: Cursor = None
 ) -> Any:
     conv = conversations.access(ctx.session, actor=ctx.actor, conversation_id=conversation_id)
-    items, nxt = timeline.for_subject(
+    found = timeline.for_subject(
         ctx.session,
         actor=ctx.actor,
         column="conversation_id",
@@ -156,4 +154,4 @@ def conversation_timeline(
         limit=limit,
         cursor=cursor,
     )
-    return Page[EventRead](items=[EventRead.model_validate(e) for e in items], next_cursor=nxt)
+    return Page[EventRead].of(found, EventRead.model_validate)

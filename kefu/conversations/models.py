@@ -34,7 +34,9 @@ class Conversation(WorkspaceScoped, Base):
     __tablename__ = "conversations"
     __table_args__ = (Index("ix_conversations_ws_status_last", "workspace_id", "status", "id"),)
 
-    channel_id: Mapped[int] = mapped_column(BigId, ForeignKey("channels.id", ondelete="RESTRICT"), index=True)
+    channel_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("channels.id", ondelete="RESTRICT"), index=True
+    )
     customer_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("customers.id", ondelete="RESTRICT"), index=True
     )
@@ -69,6 +71,3 @@ class Message(WorkspaceScoped, Base):
     @property
     def is_internal(self) -> bool:
         return self.direction is Direction.internal
-
-
-

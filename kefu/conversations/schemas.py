@@ -36,16 +36,19 @@ class ConversationUpdate(BaseModel):
     unassign: bool = False
 
 
-
 class MessageCreate(BaseModel):
     body: MessageBody
-    internal: bool = Field(default=False, description="an internal note: never shown to the customer")
+    internal: bool = Field(
+        default=False, description="an internal note: never shown to the customer"
+    )
     client_msg_id: str | None = Field(
         default=None,
         min_length=1,
         max_length=64,
         pattern=r"^[A-Za-z0-9_\-:.]+$",
-        description="the client's id for this send; a retry with the same id returns the stored message",
+        description=(
+            "the client's id for this send; a retry with the same id returns the stored message"
+        ),
     )
 
 

@@ -134,8 +134,9 @@ def post_message(
         if existing is not None:
             return existing, False
     author = _AUTHOR[actor.kind]
+    # A customer's text is always inbound: only staff, the bot and the system write notes.
     if internal and actor.kind == "customer":
-        internal = False  # a customer's text is always inbound: only staff, bot and system write notes
+        internal = False
     direction = (
         Direction.internal
         if internal

@@ -43,7 +43,7 @@ def list_customers(
 ) -> Any:
     """Filter by tier, tag, name or exact identity (`identity_kind=phone&identity_value=138…`)."""
     identity = (identity_kind, identity_value) if identity_kind and identity_value else None
-    items, nxt = customers.list_(
+    found = customers.list_(
         ctx.session,
         actor=ctx.actor,
         limit=limit,
@@ -53,7 +53,7 @@ def list_customers(
         identity=identity,
         q=q,
     )
-    return Page[CustomerRead](items=[CustomerRead.of(c) for c in items], next_cursor=nxt)
+    return Page[CustomerRead].of(found, CustomerRead.of)
 
 
 @router.post("/customers", response_model=CustomerRead, status_code=201)
@@ -117,10 +117,10 @@ def customer_timeline(
     customer_id: CustomerId, ctx: StaffCtx, limit: Limit = 50, cursor: Cursor = None
 ) -> Any:
     """Every event of this customer across channels, conversations and tickets, newest first."""
-    items, nxt = timeline.for_customer(
+    found = timeline.for_customer(
         ctx.session, actor=ctx.actor, customer_id=customer_id, limit=limit, cursor=cursor
     )
-    return Page[EventRead](items=[EventRead.model_validate(e) for e in items], next_cursor=nxt)
+    return Page[EventRead].of(found, EventRead.model_validate)
 
 
 @router.post("/customer-merges", response_model=MergeRead, status_code=201)

@@ -12,7 +12,13 @@ from kefu import clock, events
 from kefu.auth.actor import Actor
 from kefu.auth.permissions import Perm, require
 from kefu.conversations.models import Conversation
-from kefu.customers.models import Customer, CustomerIdentity, CustomerMerge, CustomerTag, IdentityKind
+from kefu.customers.models import (
+    Customer,
+    CustomerIdentity,
+    CustomerMerge,
+    CustomerTag,
+    IdentityKind,
+)
 from kefu.errors import Conflict, Invalid, not_found
 from kefu.orders.models import Order
 from kefu.tenancy import get_scoped, paginate, scoped
@@ -66,9 +72,14 @@ def create(
     session.add(customer)
     session.flush()
     for kind, value, verified in identities or []:
-        _attach_identity(session, actor=actor, customer=customer, kind=kind, value=value, verified=verified)
+        _attach_identity(
+            session, actor=actor, customer=customer, kind=kind, value=value, verified=verified
+        )
     events.record(
-        session, actor=actor, type="customer.created", customer_id=customer.id,
+        session,
+        actor=actor,
+        type="customer.created",
+        customer_id=customer.id,
         payload={"tier": tier},
     )
     return customer
@@ -102,7 +113,9 @@ def list_(
     if tier:
         stmt = stmt.where(Customer.tier == tier)
     if tag:
-        stmt = stmt.where(Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag)))
+        stmt = stmt.where(
+            Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag))
+        )
     if identity:
         kind, value = identity
         stmt = stmt.where(
@@ -120,13 +133,19 @@ def list_(
     return paginate(session, stmt, Customer.id, limit=limit, cursor=cursor)
 
 
-def update_(session: Session, *, actor: Actor, customer_id: int, changes: dict[str, Any]) -> Customer:
+def update_(
+    session: Session, *, actor: Actor, customer_id: int, changes: dict[str, Any]
+) -> Customer:
     """Change profile fields (display_name, tier, locale, note, tags); records what changed."""
     require(actor, Perm.manage_customers)
     customer = get_scoped(session, Customer, customer_id, actor, what=CUSTOMER, for_update=True)
     changed: dict[str, Any] = {}
     for field in ("display_name", "tier", "locale", "note"):
-        if field in changes and changes[field] is not None and getattr(customer, field) != changes[field]:
+        if (
+            field in changes
+            and changes[field] is not None
+            and getattr(customer, field) != changes[field]
+        ):
             changed[field] = {"from": getattr(customer, field), "to": changes[field]}
             setattr(customer, field, changes[field])
     if changes.get("tags") is not None:
@@ -144,7 +163,13 @@ def update_(session: Session, *, actor: Actor, customer_id: int, changes: dict[s
 
 
 def add_identity(
-    session: Session, *, actor: Actor, customer_id: int, kind: IdentityKind, value: str, verified: bool
+    session: Session,
+    *,
+    actor: Actor,
+    customer_id: int,
+    kind: IdentityKind,
+    value: str,
+    verified: bool,
 ) -> CustomerIdentity:
     require(actor, Perm.manage_customers)
     customer = get_scoped(session, Customer, customer_id, actor, what=CUSTOMER, for_update=True)
@@ -154,7 +179,13 @@ def add_identity(
 
 
 def _attach_identity(
-    session: Session, *, actor: Actor, customer: Customer, kind: IdentityKind, value: str, verified: bool
+    session: Session,
+    *,
+    actor: Actor,
+    customer: Customer,
+    kind: IdentityKind,
+    value: str,
+    verified: bool,
 ) -> CustomerIdentity:
     value = normalize_identity(kind, value)
     existing = session.scalars(
@@ -168,21 +199,33 @@ def _attach_identity(
         raise Conflict(
             "identity.taken",
             zh=f"该{kind.value}已属于客户 #{existing.customer_id}，如为同一人请合并客户",
-            en=f"this {kind.value} belongs to customer #{existing.customer_id}; merge if it is one person",
+            en=(
+                f"this {kind.value} belongs to customer #{existing.customer_id};"
+                " merge if it is one person"
+            ),
         )
     identity = CustomerIdentity(
-        workspace_id=actor.workspace_id, customer_id=customer.id, kind=kind, value=value, verified=verified
+        workspace_id=actor.workspace_id,
+        customer_id=customer.id,
+        kind=kind,
+        value=value,
+        verified=verified,
     )
     session.add(identity)
     session.flush()
     events.record(
-        session, actor=actor, type="customer.identity_added", customer_id=customer.id,
+        session,
+        actor=actor,
+        type="customer.identity_added",
+        customer_id=customer.id,
         payload={"kind": kind.value, "verified": verified},
     )
     return identity
 
 
-def find_by_identity(session: Session, *, workspace_id: int, kind: IdentityKind, value: str) -> Customer | None:
+def find_by_identity(
+    session: Session, *, workspace_id: int, kind: IdentityKind, value: str
+) -> Customer | None:
     """The live (not merged-away) customer that owns this identity, if any."""
     value = normalize_identity(kind, value)
     identity = session.scalars(
@@ -201,10 +244,12 @@ def find_by_identity(session: Session, *, workspace_id: int, kind: IdentityKind,
 def merge(
     session: Session, *, actor: Actor, source_id: int, target_id: int, reason: str = ""
 ) -> CustomerMerge:
-    """Fold `source` into `target`: identities, conversations, tickets, orders, tags move; undoable."""
+    """Fold `source` into `target` (identities, conversations, tickets, orders, tags); undoable."""
     require(actor, Perm.merge_customers)
     if source_id == target_id:
-        raise Invalid("merge.same", zh="不能将客户与自身合并", en="cannot merge a customer into itself")
+        raise Invalid(
+            "merge.same", zh="不能将客户与自身合并", en="cannot merge a customer into itself"
+        )
     # Lock both rows in id order so two opposite merges cannot deadlock.
     first, second = sorted((source_id, target_id))
     locked = {
@@ -226,14 +271,10 @@ def merge(
     order_ids = list(session.scalars(select(Order.id).where(Order.customer_id == source.id)))
     added_tags = sorted(set(source.tags) - set(target.tags))
 
-    session.execute(
-        update(CustomerIdentity).where(CustomerIdentity.id.in_(identity_ids)).values(customer_id=target.id)
-    )
-    session.execute(
-        update(Conversation).where(Conversation.id.in_(conversation_ids)).values(customer_id=target.id)
-    )
-    session.execute(update(Ticket).where(Ticket.id.in_(ticket_ids)).values(customer_id=target.id))
-    session.execute(update(Order).where(Order.id.in_(order_ids)).values(customer_id=target.id))
+    _rehome(session, CustomerIdentity, identity_ids, to=target.id)
+    _rehome(session, Conversation, conversation_ids, to=target.id)
+    _rehome(session, Ticket, ticket_ids, to=target.id)
+    _rehome(session, Order, order_ids, to=target.id)
     target.tag_rows.extend(CustomerTag(tag=t) for t in added_tags)
     source.merged_into_id = target.id
     source.updated_at = target.updated_at = clock.now()
@@ -254,11 +295,15 @@ def merge(
     )
     session.add(record)
     session.flush()
-    payload = {"merge_id": record.id, "source_id": source.id, "target_id": target.id, "reason": reason}
-    for cid in (source.id, target.id):
-        events.record(session, actor=actor, type="customer.merged", customer_id=cid, payload=payload)
-    session.expire(source)
-    session.expire(target)
+    payload = {
+        "merge_id": record.id,
+        "source_id": source.id,
+        "target_id": target.id,
+        "reason": reason,
+    }
+    _announce(
+        session, actor=actor, type="customer.merged", customers=(source, target), payload=payload
+    )
     return record
 
 
@@ -272,33 +317,46 @@ def unmerge(session: Session, *, actor: Actor, merge_id: int) -> CustomerMerge:
     target = get_scoped(session, Customer, record.target_id, actor, what=CUSTOMER, for_update=True)
     moved = record.moved
     # Only rows still on the target go back; anything re-homed since then stays where it is.
-    session.execute(
-        update(CustomerIdentity)
-        .where(CustomerIdentity.id.in_(moved["identities"]), CustomerIdentity.customer_id == target.id)
-        .values(customer_id=source.id)
-    )
-    session.execute(
-        update(Conversation)
-        .where(Conversation.id.in_(moved["conversations"]), Conversation.customer_id == target.id)
-        .values(customer_id=source.id)
-    )
-    session.execute(
-        update(Ticket)
-        .where(Ticket.id.in_(moved["tickets"]), Ticket.customer_id == target.id)
-        .values(customer_id=source.id)
-    )
-    session.execute(
-        update(Order)
-        .where(Order.id.in_(moved.get("orders", [])), Order.customer_id == target.id)
-        .values(customer_id=source.id)
-    )
+    _rehome(session, CustomerIdentity, moved["identities"], to=source.id, only_from=target.id)
+    _rehome(session, Conversation, moved["conversations"], to=source.id, only_from=target.id)
+    _rehome(session, Ticket, moved["tickets"], to=source.id, only_from=target.id)
+    _rehome(session, Order, moved.get("orders", []), to=source.id, only_from=target.id)
     target.tag_rows[:] = [t for t in target.tag_rows if t.tag not in set(moved["tags"])]
     source.merged_into_id = None
     record.undone_at = source.updated_at = target.updated_at = clock.now()
     session.flush()
     payload = {"merge_id": record.id, "source_id": source.id, "target_id": target.id}
-    for cid in (source.id, target.id):
-        events.record(session, actor=actor, type="customer.unmerged", customer_id=cid, payload=payload)
-    session.expire(source)
-    session.expire(target)
+    _announce(
+        session, actor=actor, type="customer.unmerged", customers=(source, target), payload=payload
+    )
     return record
+
+
+def _rehome(
+    session: Session,
+    model: type[CustomerIdentity | Conversation | Ticket | Order],
+    ids: list[int],
+    *,
+    to: int,
+    only_from: int | None = None,
+) -> None:
+    """Point rows `ids` at customer `to`; with `only_from`, only those still on that customer."""
+    stmt = update(model).where(model.id.in_(ids))
+    if only_from is not None:
+        stmt = stmt.where(model.customer_id == only_from)
+    session.execute(stmt.values(customer_id=to))
+
+
+def _announce(
+    session: Session,
+    *,
+    actor: Actor,
+    type: str,
+    customers: tuple[Customer, Customer],
+    payload: dict[str, Any],
+) -> None:
+    """Record the event on both customers' timelines; their loaded relationships are stale now."""
+    for customer in customers:
+        events.record(session, actor=actor, type=type, customer_id=customer.id, payload=payload)
+    for customer in customers:
+        session.expire(customer)

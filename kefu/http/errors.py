@@ -109,28 +109,29 @@ def install(app: FastAPI) -> None:
     async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
         # A uniqueness race the service checks could not see; the transaction was rolled back.
         log.info("integrity error mapped to 409: %s", exc.orig)
-        zh = language(request) == "zh"
-        return JSONResponse(
-            error_body(
-                "conflict",
-                "与已有数据冲突，未做任何修改"
-                if zh
-                else "conflicts with existing data; nothing was changed",
-            ),
-            status_code=409,
+        return _localized(
+            request,
+            "conflict",
+            409,
+            zh="与已有数据冲突，未做任何修改",
+            en="conflicts with existing data; nothing was changed",
         )
 
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError) -> JSONResponse:
         log.warning("data error mapped to 422: %s", exc.orig)
-        zh = language(request) == "zh"
-        return JSONResponse(
-            error_body(
-                "data.invalid",
-                "数据值超出允许范围" if zh else "a value is out of the allowed range",
-            ),
-            status_code=422,
+        return _localized(
+            request,
+            "data.invalid",
+            422,
+            zh="数据值超出允许范围",
+            en="a value is out of the allowed range",
         )
+
+
+def _localized(request: Request, code: str, status: int, *, zh: str, en: str) -> JSONResponse:
+    message = zh if language(request) == "zh" else en
+    return JSONResponse(error_body(code, message), status_code=status)
 
 
 def too_large_body(limit: int, lang: str) -> dict[str, object]:

@@ -28,7 +28,7 @@ def list_orders(
     number: Annotated[str | None, text_filter(64, "exact order number")] = None,
 ) -> Any:
     """Newest first; by customer (merged-in profiles included), status or order number."""
-    items, nxt = orders.list_(
+    found = orders.list_(
         ctx.session,
         actor=ctx.actor,
         limit=limit,
@@ -37,7 +37,7 @@ def list_orders(
         status=status,
         number=number,
     )
-    return Page[OrderRead](items=[OrderRead.of(o) for o in items], next_cursor=nxt)
+    return Page[OrderRead].of(found, OrderRead.of)
 
 
 @router.get("/orders/{order_id}", response_model=OrderRead)

@@ -26,14 +26,19 @@ class Party(WorkspaceScoped, Base):
     code: Mapped[str] = mapped_column(String(64), default="")
 
     contacts: Mapped[list[PartyContact]] = relationship(
-        back_populates="party", cascade="all, delete-orphan", lazy="selectin", order_by="PartyContact.id"
+        back_populates="party",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="PartyContact.id",
     )
 
 
 class PartyContact(IdMixin, Base):
     __tablename__ = "party_contacts"
 
-    party_id: Mapped[int] = mapped_column(BigId, ForeignKey("parties.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("parties.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(120), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")

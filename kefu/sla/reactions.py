@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from kefu import clock, events
@@ -204,7 +204,7 @@ def _check_repeat_contacts(session: Session, ticket: Ticket, conversation_id: in
     linked = select(TicketConversation.conversation_id).where(
         TicketConversation.ticket_id == ticket.id
     )
-    same_case = Conversation.id.in_(linked)
+    same_case: ColumnElement[bool] = Conversation.id.in_(linked)
     if ticket.order_ref:
         same_order = (
             select(TicketConversation.conversation_id)

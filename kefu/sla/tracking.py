@@ -77,9 +77,9 @@ def apply_policy(session: Session, ticket: Ticket, *, actor: Actor) -> SlaPolicy
     )
     existing = {t.target: t for t in targets_of(session, ticket.id)}
     wanted = policy.targets if policy is not None else {}
-    for target, row in existing.items():
-        if target.value not in wanted and row.status in LIVE:
-            _stop(session, row, TargetStatus.cancelled)
+    for target, old in existing.items():
+        if target.value not in wanted and old.status in LIVE:
+            _stop(session, old, TargetStatus.cancelled)
     if policy is None:
         return None
     for name, spec in wanted.items():

@@ -45,7 +45,7 @@ def list_tickets(
     tag: Annotated[str | None, text_filter(64, "tickets with this tag")] = None,
     order_ref: Annotated[str | None, text_filter(64, "exact order reference")] = None,
 ) -> Any:
-    items, nxt = tickets.list_(
+    found = tickets.list_(
         ctx.session,
         actor=ctx.actor,
         limit=limit,
@@ -59,7 +59,7 @@ def list_tickets(
         tag=tag,
         order_ref=order_ref,
     )
-    return Page[TicketRead](items=[TicketRead.of(t) for t in items], next_cursor=nxt)
+    return Page[TicketRead].of(found, TicketRead.of)
 
 
 @router.post("/tickets", response_model=TicketRead, status_code=201)
@@ -121,7 +121,7 @@ def ticket_timeline(
     ticket_id: TicketId, ctx: StaffCtx, limit: Limit = 50, cursor: Cursor = None
 ) -> Any:
     ticket = tickets.access(ctx.session, actor=ctx.actor, ticket_id=ticket_id)
-    items, nxt = timeline.for_subject(
+    found = timeline.for_subject(
         ctx.session,
         actor=ctx.actor,
         column="ticket_id",
@@ -129,7 +129,7 @@ def ticket_timeline(
         limit=limit,
         cursor=cursor,
     )
-    return Page[EventRead](items=[EventRead.model_validate(e) for e in items], next_cursor=nxt)
+    return Page[EventRead].of(found, EventRead.model_validate)
 
 
 @router.get("/ticket-types", response_model=list[TicketTypeRead])

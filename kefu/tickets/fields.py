@@ -12,7 +12,7 @@ FIELD_TYPES = ("text", "number", "boolean", "select", "date")
 
 def check_definitions(fields: list[dict[str, Any]]) -> None:
     """A ticket type's field list is well formed: unique keys, known types, options for selects."""
-    seen: set[str] = set()
+    seen: set[str | None] = set()
     for f in fields:
         key = f.get("key")
         if f.get("type") not in FIELD_TYPES:
@@ -22,7 +22,9 @@ def check_definitions(fields: list[dict[str, Any]]) -> None:
                 en=f"field {key} has an unknown type (one of: {', '.join(FIELD_TYPES)})",
             )
         if key in seen:
-            raise Invalid("ticket_type.duplicate_field", zh=f"字段 {key} 重复", en=f"field {key} is repeated")
+            raise Invalid(
+                "ticket_type.duplicate_field", zh=f"字段 {key} 重复", en=f"field {key} is repeated"
+            )
         seen.add(key)
         if f["type"] == "select" and not f.get("options"):
             raise Invalid(
@@ -32,7 +34,9 @@ def check_definitions(fields: list[dict[str, Any]]) -> None:
             )
 
 
-def validate_values(fields: list[dict[str, Any]], values: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+def validate_values(
+    fields: list[dict[str, Any]], values: dict[str, Any], *, partial: bool = False
+) -> dict[str, Any]:
     """The values checked against the type's fields; unknown keys and wrong types are refused."""
     by_key = {f["key"]: f for f in fields}
     unknown = sorted(set(values) - set(by_key))

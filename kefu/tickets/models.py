@@ -54,7 +54,9 @@ class Ticket(WorkspaceScoped, Base):
     subject: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(80), default="", index=True)
-    priority: Mapped[Priority] = mapped_column(str_enum(Priority, "ticket_priority"), default=Priority.P3)
+    priority: Mapped[Priority] = mapped_column(
+        str_enum(Priority, "ticket_priority"), default=Priority.P3
+    )
     status: Mapped[TicketStatus] = mapped_column(
         str_enum(TicketStatus, "ticket_status"), default=TicketStatus.new
     )
@@ -96,14 +98,18 @@ class Ticket(WorkspaceScoped, Base):
 class TicketTag(Base):
     __tablename__ = "ticket_tags"
 
-    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
     tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class TicketConversation(Base):
     __tablename__ = "ticket_conversations"
 
-    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
     conversation_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True, index=True
     )

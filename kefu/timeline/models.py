@@ -1,4 +1,4 @@
-"""The append-only event log: the timeline of every customer, conversation and ticket, and the outbox.
+"""The append-only event log: the timelines of customers, conversations and tickets; the outbox.
 
 An event is written in the same transaction as the change it describes. `dispatched_at` stays
 empty until in-process subscribers have seen it, so an event whose process died between commit
@@ -30,12 +30,15 @@ class Event(IdMixin, Base):
         ),
     )
 
-    workspace_id: Mapped[int] = mapped_column(BigId, ForeignKey("workspaces.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("workspaces.id", ondelete="CASCADE")
+    )
     type: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
     actor_kind: Mapped[str] = mapped_column(String(16))  # staff, customer, bot, system
     actor_id: Mapped[int | None] = mapped_column(BigId, default=None)
-    # What the event is about; a timeline reads by any of these (no foreign keys: the log outlives rows).
+    # What the event is about; a timeline reads by any of these.
+    # No foreign keys: the log outlives the rows.
     customer_id: Mapped[int | None] = mapped_column(BigId, default=None, index=True)
     conversation_id: Mapped[int | None] = mapped_column(BigId, default=None, index=True)
     ticket_id: Mapped[int | None] = mapped_column(BigId, default=None, index=True)

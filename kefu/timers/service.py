@@ -13,10 +13,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from kefu import clock
 from kefu.timers.models import Timer
@@ -100,7 +102,7 @@ class SweepResult:
     failed: int = 0
 
 
-def sweep(sessions: sessionmaker[Session], *, batch: int = 500) -> SweepResult:
+def sweep(sessions: sessionmaker[Session], *, batch: int = 50) -> SweepResult:
     """Fire every timer due now, in due order, in batches; returns what happened."""
     total = SweepResult()
     while True:
@@ -130,7 +132,7 @@ def _sweep_batch(sessions: sessionmaker[Session], batch: int) -> SweepResult:
                     if fn is None:
                         raise LookupError(f"no handler for timer kind {timer.kind!r}")
                     fn(session, timer)
-                    timer.fired_at = now
+                    _mark_fired(session, timer, now)
                 result.fired += 1
             except Exception as exc:  # one bad timer must not hold up the others
                 log.exception("timer %s (%s) failed", timer.id, timer.kind)
@@ -140,3 +142,29 @@ def _sweep_batch(sessions: sessionmaker[Session], batch: int) -> SweepResult:
                 result.failed += 1
         session.commit()
     return result
+
+
+_timers = cast(Table, Timer.__table__)
+_MARK_FIRED = (
+    _timers.update()
+    .where(_timers.c.id == bindparam("timer_id"))
+    .values(fired_at=bindparam("fired_at"))
+)
+
+
+def _mark_fired(session: Session, timer: Timer, now: datetime) -> None:
+    """`timer.fired_at = now`, written as the savepoint's release would flush it, but as one cached
+    Core UPDATE instead of a unit-of-work flush per timer (the sweep's main cost after the round
+    trips). Must run inside the timer's savepoint, after its handler."""
+    session.flush()  # the handler's own changes first: it may have re-armed this very timer
+    if inspect(timer).was_deleted:
+        return  # the handler deleted its timer: as before, nothing is left to mark
+    # Through the session, so that the savepoint is taken (lazily) even if the handler wrote
+    # nothing: a failing UPDATE must roll back to it, not abort the batch.
+    conn = session.connection(bind_arguments={"mapper": Timer})
+    if conn.execute(_MARK_FIRED, {"timer_id": timer.id, "fired_at": now}).rowcount != 1:
+        # What the unit of work raises for a row gone behind its back.
+        raise StaleDataError(
+            "UPDATE statement on table 'timers' expected to update 1 row(s); 0 were matched."
+        )
+    set_committed_value(timer, "fired_at", now)

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import kefu.db
-from sqlalchemy.dialects import postgresql
 
 revision: str = "08680b9b221f"
 down_revision: str | None = "8dbc9e862589"

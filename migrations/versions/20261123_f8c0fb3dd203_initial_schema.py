@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import kefu.db
-from sqlalchemy.dialects import postgresql
 
 revision: str = "f8c0fb3dd203"
 down_revision: str | None = None
