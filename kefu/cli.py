@@ -17,7 +17,7 @@ db_app = typer.Typer(help="database schema", no_args_is_help=True)
 token_app = typer.Typer(help="staff API tokens", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
-console = Console()
+console = Console(soft_wrap=True)  # long tokens and URLs must stay copy-pasteable
 
 Host = Annotated[str, typer.Option(help="address to listen on")]
 Port = Annotated[int, typer.Option(help="port to listen on")]
