@@ -506,3 +506,19 @@ def test_a_strict_calendar_refuses_to_guess_a_year_without_holiday_data(
         # Nothing half-written: the refused ticket does not exist.
         listed = client.get("/api/v1/tickets?priority=P2", headers=world.headers()).json()["items"]
         assert listed == []
+
+
+def test_an_english_speaking_customer_is_told_in_english(runtime, world, shop):
+    with runtime.sessions() as s:
+        s.get(promises.Customer, shop["customer"]).locale = "en"
+        s.commit()
+    shop["clock"].set(local(2026, 9, 30, 12))
+    sweep(runtime)
+    with runtime.sessions() as s:
+        [told] = s.scalars(
+            select(conversations.Message).where(
+                conversations.Message.conversation_id == shop["conv"]
+            )
+        ).all()
+    assert told.body.startswith("We are sorry for the wait") and "Sep 30 14:00" in told.body
+    assert world.staff[Role.team_lead].name in told.body

@@ -22,7 +22,6 @@ from kefu.sla.models import PromiseKind
 from kefu.tenancy import get_scoped, scoped
 from kefu.tickets import service as tickets
 from kefu.tickets.models import Ticket
-from kefu.tickets.rules import STATUS_ZH
 
 TRIGGERS = (
     "sla_breach",
@@ -176,11 +175,9 @@ def escalate(
     )
     level, rung_name, responder, minutes = _responder(session, ticket, current + 1)
     due = promises.due_from(session, ticket=ticket, start=clock.now(), business_minutes=minutes)
-    when = outreach.local_time(session, ticket.workspace_id, due)
     # One message carries it all: the apology, where the case stands, who now answers for it, by when.
-    text = (
-        f"很抱歉让您久等了。您的问题（工单 #{ticket.number}）目前{STATUS_ZH[ticket.status]}，"
-        f"已升级由{rung_name}{responder.name}负责跟进，我们会在{when}前给您答复。"
+    text = outreach.escalation_text(
+        session, ticket, responder=f"{rung_name}{responder.name}", eta=due
     )
     conversation_id = outreach.tell_customer(session, ticket=ticket, text=text)
     promise = promises.make(

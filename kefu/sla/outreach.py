@@ -72,3 +72,20 @@ def update_text(session: Session, ticket: Ticket, *, eta: datetime, reason: str)
             f" ({reason}). We will update you by {local:%b %d %H:%M} (China time)."
         )
     return f"很抱歉让您久等了。您的问题（工单 #{ticket.number}）目前{STATUS_ZH[ticket.status]}：{reason}。我们会在{when}前给您新的进展。"
+
+
+def escalation_text(session: Session, ticket: Ticket, *, responder: str, eta: datetime) -> str:
+    """Apology, status, the named senior who now answers, and by when — in the customer's language."""
+    customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    if customer is not None and customer.locale.startswith("en"):
+        local = eta.astimezone(ZoneInfo("Asia/Shanghai"))
+        return (
+            f"We are sorry for the wait. Your case #{ticket.number} is "
+            f"{ticket.status.value.replace('_', ' ')} and is now handled by {responder}, who will "
+            f"answer you by {local:%b %d %H:%M} (China time)."
+        )
+    when = local_time(session, ticket.workspace_id, eta)
+    return (
+        f"很抱歉让您久等了。您的问题（工单 #{ticket.number}）目前{STATUS_ZH[ticket.status]}，"
+        f"已升级由{responder}负责跟进，我们会在{when}前给您答复。"
+    )
