@@ -9,6 +9,8 @@ they name; whether a phrase is a promise, and of what kind, is decided from its 
 from __future__ import annotations
 
 import calendar
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, cast
@@ -144,3 +146,15 @@ def clock_hour(hour: int, period: str | None) -> int:
     if period is None and 1 <= hour <= 7:
         return hour + 12
     return hour
+
+
+def vague_mentions(pattern: re.Pattern[str], text: str) -> Iterator[Mention]:
+    """ "尽快" / "ASAP": no due time, low confidence; a `strong` group marks the surer words."""
+    for m in pattern.finditer(text):
+        strong = m.group("strong") is not None
+        yield Mention(
+            m.start(),
+            m.end(),
+            confidence=0.3 if strong else 0.2,
+            vague="strong" if strong else "weak",
+        )

@@ -16,6 +16,7 @@ from kefu.sla.commitments_base import (
     clock_hour,
     end_of_day,
     month_day,
+    vague_mentions,
     weekday,
 )
 
@@ -201,14 +202,7 @@ _VAGUE = re.compile(
 
 
 def _vague(text: str) -> Iterator[Mention]:
-    for m in _VAGUE.finditer(text):
-        strong = m.group("strong") is not None
-        yield Mention(
-            m.start(),
-            m.end(),
-            confidence=0.3 if strong else 0.2,
-            vague="strong" if strong else "weak",
-        )
+    return vague_mentions(_VAGUE, text)
 
 
 def scan(text: str, now: datetime) -> Iterator[Mention]:

@@ -19,6 +19,7 @@ from kefu.sla.commitments_base import (
     end_of_day,
     end_of_month,
     month_day,
+    vague_mentions,
     weekday,
 )
 
@@ -253,14 +254,7 @@ _VAGUE = re.compile(
 
 
 def _vague(text: str) -> Iterator[Mention]:
-    for m in _VAGUE.finditer(text):
-        strong = m.group("strong") is not None
-        yield Mention(
-            m.start(),
-            m.end(),
-            confidence=0.3 if strong else 0.2,
-            vague="strong" if strong else "weak",
-        )
+    return vague_mentions(_VAGUE, text)
 
 
 def scan(text: str, now: datetime) -> Iterator[Mention]:
