@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kefu.bench import ingest
+from kefu.bench import ingest, timers
 
-BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {"ingest": ingest.run}
+BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {
+    "ingest": ingest.run,
+    "timers": timers.run,
+}

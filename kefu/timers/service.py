@@ -102,6 +102,9 @@ class SweepResult:
     failed: int = 0
 
 
+# 50 timers a transaction: a timer only counts as fired once its batch commits, SQLite's write lock
+# is held for the whole batch, and PostgreSQL keeps 64 subtransactions (a savepoint per timer) per
+# transaction in shared memory before every other session's snapshots slow down.
 def sweep(sessions: sessionmaker[Session], *, batch: int = 50) -> SweepResult:
     """Fire every timer due now, in due order, in batches; returns what happened."""
     total = SweepResult()
@@ -128,18 +131,19 @@ def _sweep_batch(sessions: sessionmaker[Session], batch: int) -> SweepResult:
         for timer in session.scalars(stmt).all():
             fn = _HANDLERS.get(timer.kind)
             try:
-                with session.begin_nested():
+                with session.begin_nested():  # released with a flush of the handler's changes
                     if fn is None:
                         raise LookupError(f"no handler for timer kind {timer.kind!r}")
                     fn(session, timer)
-                    _mark_fired(session, timer, now)
-                result.fired += 1
             except Exception as exc:  # one bad timer must not hold up the others
                 log.exception("timer %s (%s) failed", timer.id, timer.kind)
                 timer.attempts += 1
                 timer.last_error = f"{type(exc).__name__}: {exc}"[:500]
                 timer.due_at = now + min(RETRY_BASE * 2 ** (timer.attempts - 1), RETRY_MAX)
                 result.failed += 1
+                continue
+            _mark_fired(session, timer, now)
+            result.fired += 1
         session.commit()
     return result
 
@@ -153,14 +157,17 @@ _MARK_FIRED = (
 
 
 def _mark_fired(session: Session, timer: Timer, now: datetime) -> None:
-    """`timer.fired_at = now`, written as the savepoint's release would flush it, but as one cached
-    Core UPDATE instead of a unit-of-work flush per timer (the sweep's main cost after the round
-    trips). Must run inside the timer's savepoint, after its handler."""
-    session.flush()  # the handler's own changes first: it may have re-armed this very timer
+    """Set `fired_at` in the batch's transaction, right after the handler's savepoint is released.
+
+    Written by the transaction that holds the row lock rather than inside the savepoint: on
+    PostgreSQL an UPDATE by a subtransaction of a row its parent locked `FOR UPDATE` needs a
+    MultiXact, whose dead row versions index scans cannot mark dead — every later sweep would step
+    over all of them (on the partial index, each timer fired since the last VACUUM). One cached
+    Core UPDATE, not a unit-of-work flush. Should it fail, the exception leaves the batch, which
+    rolls back with its handlers' effects: nothing in it has fired.
+    """
     if inspect(timer).was_deleted:
         return  # the handler deleted its timer: as before, nothing is left to mark
-    # Through the session, so that the savepoint is taken (lazily) even if the handler wrote
-    # nothing: a failing UPDATE must roll back to it, not abort the batch.
     conn = session.connection(bind_arguments={"mapper": Timer})
     if conn.execute(_MARK_FIRED, {"timer_id": timer.id, "fired_at": now}).rowcount != 1:
         # What the unit of work raises for a row gone behind its back.
