@@ -33,7 +33,8 @@ check: install
 	KEFU_DATABASE_URL=sqlite:////tmp/kefu-alembic-check.db $(BIN)/alembic check
 
 bench: install
-	$(BIN)/kefu bench ingest --json
+	KEFU_BENCH_PG_URL=$${KEFU_BENCH_PG_URL:-$(KEFU_TEST_PG_URL)} $(BIN)/kefu bench ingest --json
+	KEFU_BENCH_PG_URL=$${KEFU_BENCH_PG_URL:-$(KEFU_TEST_PG_URL)} $(BIN)/kefu bench timers --json
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
