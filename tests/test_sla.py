@@ -522,3 +522,47 @@ def test_an_english_speaking_customer_is_told_in_english(runtime, world, shop):
         ).all()
     assert told.body.startswith("We are sorry for the wait") and "Sep 30 14:00" in told.body
     assert world.staff[Role.team_lead].name in told.body
+
+
+def test_policy_calendar_overrides_move_due_times(client, world):
+    """A company holiday and a freeze window, entered on the policy, stop its clock."""
+    admin = world.headers(Role.admin)
+    hours = dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "09:00-18:00")
+    r = client.post(
+        "/api/v1/sla/policies",
+        json={
+            "name": "公司假期",
+            "position": 1,
+            "calendar": {
+                "hours": hours,
+                "overrides": {
+                    "holidays": ["2026-09-30"],
+                    "freezes": [{"start": "2026-10-08", "end": "2026-10-08", "label": "盘点"}],
+                },
+            },
+            "targets": {"first_response": {"minutes": 60}},
+        },
+        headers=admin,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["calendar"]["overrides"]["holidays"] == ["2026-09-30"]
+    with clock.frozen(local(2026, 9, 29, 17, 30)):
+        t = client.post(
+            "/api/v1/tickets", json={"subject": "节前工单"}, headers=world.headers()
+        ).json()
+        shown = client.get(f"/api/v1/tickets/{t['id']}/sla", headers=world.headers()).json()
+    # 30 minutes on 09-29, then 09-30 (company holiday), National Day, 10-08 (frozen): 10-09 09:30.
+    assert shown[0]["due_at"].startswith("2026-10-09T01:30")
+    bad = client.post(
+        "/api/v1/sla/policies",
+        json={
+            "name": "坏日历",
+            "calendar": {
+                "hours": hours,
+                "overrides": {"freezes": [{"start": "2026-10-09", "end": "2026-10-01"}]},
+            },
+            "targets": {"first_response": {"minutes": 60}},
+        },
+        headers=admin,
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "sla.bad_calendar"

@@ -52,7 +52,8 @@ def _policy_data(body: PolicyIn) -> dict[str, Any]:
     data["conditions"] = {k: v for k, v in data["conditions"].items() if v}
     data["calendar"] = {k: v for k, v in data["calendar"].items() if v not in (None, {}, "")}
     if "preset" in data["calendar"]:
-        data["calendar"] = {"preset": data["calendar"]["preset"]}
+        keep = ("preset", "overrides")
+        data["calendar"] = {k: v for k, v in data["calendar"].items() if k in keep}
     return data
 
 

@@ -7,7 +7,8 @@ the rule was read, and every value is editable per workspace.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -15,7 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.errors import Invalid
-from kefu.sla.calendar import DEFAULT_CALENDARS, BusinessCalendar, CalendarSpec, week
+from kefu.sla.calendar import (
+    DEFAULT_CALENDARS,
+    BusinessCalendar,
+    CalendarSpec,
+    FreezeWindow,
+    MakeupDay,
+    Overrides,
+    week,
+)
 from kefu.sla.models import SlaPolicy, Target
 
 CLOCKS = ("business", "calendar")
@@ -90,20 +99,21 @@ def check(conditions: dict[str, Any], calendar: dict[str, Any], targets: dict[st
 
 
 def calendar_spec(raw: dict[str, Any]) -> CalendarSpec:
-    """A CalendarSpec from a policy's JSON: a preset name, or time zone + hours per weekday."""
+    """A CalendarSpec from a policy's JSON: a preset name, or time zone + hours per weekday; either
+    with `overrides` (extra holidays, make-up days, freeze windows, years entered in full)."""
     if not raw:
         return DEFAULT_CALENDARS["back_office"]
-    if "preset" in raw:
-        try:
-            return DEFAULT_CALENDARS[raw["preset"]]
-        except KeyError:
-            raise Invalid(
-                "sla.bad_preset",
-                zh=f"未知的日历预设：{raw['preset']}",
-                en=f"unknown calendar preset: {raw['preset']}",
-            ) from None
-    hours = raw.get("hours", {})
     try:
+        if "preset" in raw:
+            if raw["preset"] not in DEFAULT_CALENDARS:
+                raise Invalid(
+                    "sla.bad_preset",
+                    zh=f"未知的日历预设：{raw['preset']}",
+                    en=f"unknown calendar preset: {raw['preset']}",
+                )
+            base = DEFAULT_CALENDARS[raw["preset"]]
+            return replace(base, overrides=base.overrides.merged(_overrides(raw)))
+        hours = raw.get("hours", {})
         per_day = [hours.get(day, "") for day in WEEKDAYS]
         weekly = week(per_day[0], per_day[5], per_day[6]) if _same(per_day[:5]) else None
         return CalendarSpec(
@@ -111,13 +121,31 @@ def calendar_spec(raw: dict[str, Any]) -> CalendarSpec:
             timezone=raw.get("timezone", "Asia/Shanghai"),
             strict=bool(raw.get("strict", False)),
             holidays_follow_provider=bool(raw.get("holidays", True)),
+            overrides=_overrides(raw),
         )
     except Invalid:
         raise
-    except (ValueError, TypeError, AttributeError) as exc:
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
         raise Invalid(
             "sla.bad_calendar", zh=f"工作日历设置无效：{exc}", en=f"invalid calendar: {exc}"
         ) from exc
+
+
+def _overrides(raw: dict[str, Any]) -> Overrides:
+    found = raw.get("overrides") or {}
+    return Overrides(
+        holidays=frozenset(date.fromisoformat(d) for d in found.get("holidays", [])),
+        makeup_days=tuple(
+            MakeupDay(day=date.fromisoformat(d)) for d in found.get("makeup_days", [])
+        ),
+        freezes=tuple(
+            FreezeWindow(
+                date.fromisoformat(f["start"]), date.fromisoformat(f["end"]), f.get("label", "")
+            )
+            for f in found.get("freezes", [])
+        ),
+        covered_years=frozenset(int(y) for y in found.get("covered_years", [])),
+    )
 
 
 def _same(values: Sequence[str]) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -32,6 +32,22 @@ class Conditions(BaseModel):
     tags: Words = []
 
 
+class FreezeIn(BaseModel):
+    start: date
+    end: date
+    label: Annotated[str, Field(max_length=64, pattern=r"^[^\x00-\x1f]*$")] = ""
+
+
+class OverridesIn(BaseModel):
+    """Company holidays, extra make-up working days, freeze windows (the SLA clock stops), and
+    years whose holidays an admin entered in full (e.g. from a new State Council notice)."""
+
+    holidays: list[date] = Field(default=[], max_length=100)
+    makeup_days: list[date] = Field(default=[], max_length=100)
+    freezes: list[FreezeIn] = Field(default=[], max_length=20)
+    covered_years: list[Annotated[int, Field(ge=2000, le=2100)]] = Field(default=[], max_length=10)
+
+
 class CalendarIn(BaseModel):
     """A preset ("back_office", "chat") or a time zone with hours per weekday ("09:00-18:00")."""
 
@@ -42,6 +58,7 @@ class CalendarIn(BaseModel):
     hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], Hours] = {}
     strict: bool = False
     holidays: bool = True
+    overrides: OverridesIn | None = None
 
 
 class PolicyIn(BaseModel):
