@@ -32,6 +32,12 @@ class Conflict(DomainError):
     status = 409
 
 
+class Gone(DomainError):
+    """It existed but is no longer usable (an expired or withdrawn link)."""
+
+    status = 410
+
+
 class Invalid(DomainError):
     status = 422
 

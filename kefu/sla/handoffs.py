@@ -24,7 +24,7 @@ from kefu.auth.actor import Actor
 from kefu.auth.models import Staff, Team
 from kefu.auth.permissions import Perm, can, require
 from kefu.auth.secrets import token_digest
-from kefu.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from kefu.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from kefu.parties.models import Party
 from kefu.sla import handoff_flows as flows
 from kefu.sla import outreach, promises
@@ -45,10 +45,6 @@ EXCERPT = 140
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{32,128}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class Gone(DomainError):
-    status = 410
 
 
 @dataclass(frozen=True)
