@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from kefu import clock, events
@@ -248,22 +248,26 @@ def on_fact(
     *,
     actor: Actor,
     customer_id: int | None,
-    ticket_id: int | None,
+    ticket_ids: list[int],
     fact: str,
     ref: str,
 ) -> list[Promise]:
-    """An action happened (a message, a call, a refund …): keep the open promises it fulfils."""
-    if customer_id is None and ticket_id is None:
+    """An action happened (a message, a call, a refund …): keep the open promises it fulfils —
+    those on the given tickets and the customer's — found in one query."""
+    about: list[ColumnElement[bool]] = [Promise.ticket_id.in_(ticket_ids)] if ticket_ids else []
+    if customer_id is not None:
+        about.append(Promise.customer_id == customer_id)
+    if not about:
         return []
-    stmt = select(Promise).where(
-        Promise.workspace_id == actor.workspace_id,
-        Promise.status == PromiseStatus.open,
-        Promise.due_at >= clock.now(),
-    )
     stmt = (
-        stmt.where(Promise.ticket_id == ticket_id)
-        if ticket_id
-        else stmt.where(Promise.customer_id == customer_id)
+        select(Promise)
+        .where(
+            Promise.workspace_id == actor.workspace_id,
+            Promise.status == PromiseStatus.open,
+            Promise.due_at >= clock.now(),
+            or_(*about),
+        )
+        .order_by(Promise.id)
     )
     kept = [p for p in session.scalars(stmt.with_for_update()) if fact in KEPT_BY[p.kind]]
     for promise in kept:

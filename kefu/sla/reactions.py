@@ -145,19 +145,12 @@ def _message(session: Session, ev: Event) -> None:
             tracking.on_reply(session, ticket, human=human)
             if human:
                 _reset_idle(session, ticket)
-            promises.on_fact(
-                session,
-                actor=actor,
-                customer_id=None,
-                ticket_id=ticket.id,
-                fact="message",
-                ref=f"message:{ev.payload.get('message_id')}",
-            )
+        # One look-up keeps what the message fulfils: on these tickets and the customer's own.
         promises.on_fact(
             session,
             actor=actor,
             customer_id=ev.customer_id,
-            ticket_id=None,
+            ticket_ids=[t.id for t in tickets],
             fact="message",
             ref=f"message:{ev.payload.get('message_id')}",
         )
