@@ -48,6 +48,7 @@ from kefu.sla import handoffs, policies, promises
 from kefu.sla.models import PromiseKind, SlaPolicy
 from kefu.tickets import service as tickets
 from tests.factories import World
+from tests.matrix import DOMAINS
 
 MAX_EXAMPLES = 25
 AGENT_EXAMPLES = 6
@@ -170,6 +171,16 @@ def seed(runtime: Runtime, world: World) -> Seeded:
             s, actor=actor, channel_id=world.chat.id, customer_id=actor.id or 0, subject="我的订单"
         )
         conversations.post_message(s, actor=actor, conversation_id=mine.id, body="在吗")
+        core_ids = {
+            "customer_id": customer.id,
+            "conversation_id": conv.id,
+            "ticket_id": ticket.id,
+            "agent": world.staff[Role.agent].id,
+        }
+        extra_ids: dict[str, int] = {}
+        for domain in DOMAINS:
+            if domain.seed is not None:
+                extra_ids.update(domain.seed(s, world, "SCHEMA", core_ids).ids)
         s.commit()
         return Seeded(
             path_ids={
@@ -187,6 +198,7 @@ def seed(runtime: Runtime, world: World) -> Seeded:
                 "policy_id": policy.id,
                 "promise_id": promise.id,
                 "level": 1,
+                **extra_ids,
             },
             customer_headers={
                 "X-Kefu-Workspace": world.workspace.key,

@@ -17,8 +17,7 @@ Each call runs in a SAVEPOINT that is rolled back, so every call sees the same s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -46,26 +45,11 @@ from kefu.sla import escalation, handoffs, notify, policies, promises
 from kefu.sla.models import PromiseKind, SlaPolicy
 from kefu.tickets import service as tickets
 from tests.factories import World
+from tests.matrix import DOMAINS
+from tests.matrix.base import CUSTOMER, PUBLIC, Data, Rule, Seed
+from tests.matrix.base import const as _const
 
 MISSING = 2**62  # a valid id that no row has
-Body = Callable[["Data"], dict[str, Any]] | None
-
-
-@dataclass(frozen=True)
-class Rule:
-    """What a route needs: a staff permission (None: any staff member) and a valid body."""
-
-    perm: Perm | None
-    ok: int = 200
-    body: Body = None
-
-
-PUBLIC = Rule(perm=None)  # no credentials (login)
-CUSTOMER = Rule(perm=None)  # the widget's signed customer token
-
-
-def _const(body: dict[str, Any]) -> Body:
-    return lambda d: body
 
 
 RULES: dict[tuple[str, str], Rule] = {
@@ -260,6 +244,11 @@ ID_FILTERS = {
 NOT_TENANT_DATA = {"/api/v1/sla/calendar-status"}
 # Path parameters that are not row ids (a rung of the workspace's own ladder).
 NOT_IDS = {"level"}
+for _domain in DOMAINS:
+    RULES.update(_domain.rules)
+    ID_FILTERS.update(_domain.id_filters)
+    NOT_TENANT_DATA |= _domain.not_tenant_data
+    NOT_IDS |= _domain.not_ids
 
 
 def api_routes() -> list[tuple[str, str]]:
@@ -291,22 +280,6 @@ def test_every_route_is_classified() -> None:
 
 
 # --- data ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Data:
-    """One workspace's seeded rows: `ids` by path-parameter name (and a few more), `secrets` are
-    strings that appear only in this workspace's rows."""
-
-    world: World
-    ids: dict[str, int]
-    secrets: tuple[str, ...]
-
-    def with_id(self, key: str, value: int) -> Data:
-        return replace(self, ids={**self.ids, key: value})
-
-    def url(self, path: str) -> str:
-        return path.format(**self.ids)
 
 
 def seed(runtime: Runtime, world: World) -> Data:
@@ -405,32 +378,38 @@ def seed(runtime: Runtime, world: World) -> Data:
             shipping_name=secret,
             items=[NewItem(sku="SKU-1", title=f"餐桌 {secret}", quantity=1, unit_price_cents=100)],
         )
-        s.commit()
-        return Data(
-            world=world,
-            ids={
-                "staff_id": target.id,
-                "skill_id": skill.id,
-                "team_id": team.id,
-                "customer_id": c1.id,
-                "customer2": c2.id,
-                "merge_id": merge.id,
-                "channel_id": world.chat.id,
-                "conversation_id": conv1.id,
-                "conversation2": conv2.id,
-                "ticket_id": ticket.id,
-                "type_id": ttype.id,
-                "party_id": party.id,
-                "order_id": order.id,
-                "agent": world.staff[Role.agent].id,
-                "policy_id": policy.id,
-                "handoff_id": handoff.id,
-                "promise_id": promise.id,
-                "notification_id": note.id,
-                "level": 1,
-            },
-            secrets=(secret, secret.lower(), phone, f"target@{key}.test", f"{key}-0001"),
+        core_ids = {
+            "staff_id": target.id,
+            "skill_id": skill.id,
+            "team_id": team.id,
+            "customer_id": c1.id,
+            "customer2": c2.id,
+            "merge_id": merge.id,
+            "channel_id": world.chat.id,
+            "conversation_id": conv1.id,
+            "conversation2": conv2.id,
+            "ticket_id": ticket.id,
+            "type_id": ttype.id,
+            "party_id": party.id,
+            "order_id": order.id,
+            "agent": world.staff[Role.agent].id,
+            "policy_id": policy.id,
+            "handoff_id": handoff.id,
+            "promise_id": promise.id,
+            "notification_id": note.id,
+            "level": 1,
+        }
+        ids, secrets = (
+            dict(core_ids),
+            [secret, secret.lower(), phone, f"target@{key}.test", f"{key}-0001"],
         )
+        for domain in DOMAINS:
+            if domain.seed is not None:
+                extra: Seed = domain.seed(s, world, secret, core_ids)
+                ids.update(extra.ids)
+                secrets.extend(extra.secrets)
+        s.commit()
+        return Data(world=world, ids=ids, secrets=tuple(secrets))
 
 
 @pytest.fixture

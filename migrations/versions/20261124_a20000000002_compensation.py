@@ -1,0 +1,26 @@
+"""compensation: (placeholder — filled in by the compensation work)
+
+Revision ID: a20000000002
+Revises: a10000000001
+Create Date: 2026-11-23 18:20:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import kefu.db  # noqa: F401
+
+revision: str = "a20000000002"
+down_revision: str | None = "a10000000001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

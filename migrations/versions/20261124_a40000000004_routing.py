@@ -1,0 +1,26 @@
+"""routing: (placeholder — filled in by the routing work)
+
+Revision ID: a40000000004
+Revises: a30000000003
+Create Date: 2026-11-23 18:20:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import kefu.db  # noqa: F401
+
+revision: str = "a40000000004"
+down_revision: str | None = "a30000000003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

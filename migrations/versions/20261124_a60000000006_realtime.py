@@ -1,0 +1,26 @@
+"""realtime: (placeholder — filled in by the realtime work)
+
+Revision ID: a60000000006
+Revises: a50000000005
+Create Date: 2026-11-23 18:20:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import kefu.db  # noqa: F401
+
+revision: str = "a60000000006"
+down_revision: str | None = "a50000000005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
