@@ -18,11 +18,33 @@ class Perm(enum.StrEnum):
     manage_teams = "manage_teams"  # teams, skills, memberships
     manage_parties = "manage_parties"
     manage_workspace = "manage_workspace"  # staff, channels, ticket types, tokens
+    act_on_orders = "act_on_orders"  # refund, change address, cancel, urge — inside the chat
+    compensate = "compensate"  # grant remedies within the policy and one's authority
+    approve_compensation = "approve_compensation"  # approve grants above an agent's authority
+    manage_orders = "manage_orders"  # shop integration: webhook secrets, imports, connectors
+    manage_compensation = "manage_compensation"  # compensation rules, budgets
+    manage_knowledge = "manage_knowledge"  # KB articles, FAQ, campaigns, intents
+    manage_routing = "manage_routing"  # queues, routing rules, others' presence
+    supervise = "supervise"  # the supervisor board: listen-in, take over, storms
 
 
-_AGENT = {Perm.read, Perm.converse, Perm.work_tickets, Perm.manage_customers}
-_LEAD = _AGENT | {Perm.merge_customers, Perm.manage_teams}
-_SUPERVISOR = _LEAD | {Perm.manage_parties}
+_AGENT = {
+    Perm.read,
+    Perm.converse,
+    Perm.work_tickets,
+    Perm.manage_customers,
+    Perm.act_on_orders,
+    Perm.compensate,
+}
+_LEAD = _AGENT | {
+    Perm.merge_customers,
+    Perm.manage_teams,
+    Perm.approve_compensation,
+    Perm.manage_knowledge,
+    Perm.manage_routing,
+    Perm.supervise,
+}
+_SUPERVISOR = _LEAD | {Perm.manage_parties, Perm.manage_compensation}
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.agent: frozenset(_AGENT),
