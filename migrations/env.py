@@ -5,6 +5,7 @@ from sqlalchemy import Connection
 
 from kefu.config import get_settings
 from kefu.db import make_engine
+from kefu.knowledge.search import is_search_object
 from kefu.models import Base
 
 config = context.config
@@ -18,6 +19,8 @@ def _configure(connection: Connection) -> None:
         # SQLite cannot ALTER most things in place: batch mode copies the table.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # Full-text objects no model describes (FTS5 tables, a GIN expression index).
+        include_object=lambda obj, name, type_, reflected, compare_to: not is_search_object(name),
     )
 
 

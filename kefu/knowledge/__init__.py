@@ -1,0 +1,1 @@
+"""The knowledge base: FAQ entries and articles, search, answers, agent assist."""

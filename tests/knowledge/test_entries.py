@@ -1,0 +1,147 @@
+"""Entries through the API: create (idempotent), read, edit with versions and diffs, publish,
+soft delete, sanitised rich text, permissions, bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from kefu.auth.models import Role
+from tests.factories import World
+
+URL = "/api/v1/knowledge/entries"
+PRESALE: dict[str, Any] = {
+    "question": "双11预售尾款什么时候付？",
+    "paraphrases": ["尾款几号付", "定金付了尾款啥时候交"],
+    "answer": "<p>尾款在 <b>11月1日20:00</b> 至11月3日支付。</p>",
+    "answer_chat": "11月1日晚8点开始付尾款",
+    "tags": ["双11", "预售"],
+    "campaign": "double11-2026",
+    "valid_from": "2026-10-24T12:00:00+08:00",
+    "valid_until": "2026-11-12T00:00:00+08:00",
+}
+
+
+def create(client: TestClient, world: World, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    r = client.post(URL, json=body or PRESALE, headers=world.headers(Role.team_lead))
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def test_create_read_list_and_idempotent_retry(client: TestClient, world: World) -> None:
+    headers = {**world.headers(Role.team_lead), "Idempotency-Key": "kb-1"}
+    first = client.post(URL, json=PRESALE, headers=headers)
+    again = client.post(URL, json=PRESALE, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.json() == first.json()
+    entry = first.json()
+    assert entry["status"] == "draft" and entry["version"] == 1
+    assert entry["tags"] == ["双11", "预售"] and entry["valid_until"].startswith("2026-11-11T16:00")
+    got = client.get(f"{URL}/{entry['id']}", headers=world.headers(Role.agent))
+    assert got.status_code == 200 and got.json() == entry
+    listed = client.get(URL, params={"tag": "双11"}, headers=world.headers(Role.analyst)).json()
+    assert [e["id"] for e in listed["items"]] == [entry["id"]]
+    assert (
+        client.get(URL, params={"status": "published"}, headers=world.headers()).json()["items"]
+        == []
+    )
+
+
+def test_answers_are_sanitised(client: TestClient, world: World) -> None:
+    body = {
+        **PRESALE,
+        "answer": '<p onclick="steal()">尾款<script>alert(1)</script>'
+        '<a href="javascript:alert(1)" onmouseover="x()">规则</a>'
+        '<img src="/x.png" onerror="x()"></p>',
+        "answer_email": "<style>body{}</style><iframe src=//evil></iframe>邮件版",
+    }
+    entry = create(client, world, body)
+    for field in ("answer", "answer_email"):
+        html = entry[field].lower()
+        assert "<script" not in html and "onclick" not in html and "onerror" not in html
+        assert "javascript:" not in html and "<iframe" not in html and "<style" not in html
+    assert "尾款" in entry["answer"] and "规则" in entry["answer"] and "<img" in entry["answer"]
+    only_script = {**PRESALE, "question": "别的问题", "answer": "<script>alert(1)</script>"}
+    r = client.post(URL, json=only_script, headers=world.headers(Role.team_lead))
+    assert r.status_code == 422 and r.json()["code"] == "knowledge.empty_answer"
+
+
+def test_edits_make_versions_with_author_and_diff(client: TestClient, world: World) -> None:
+    entry = create(client, world)
+    url = f"{URL}/{entry['id']}"
+    lead = world.headers(Role.team_lead)
+    r = client.patch(
+        url,
+        json={"answer": "<p>尾款在11月1日21:00开始支付。</p>", "note": "时间调整"},
+        headers=lead,
+    )
+    assert r.status_code == 200 and r.json()["version"] == 2
+    # The same content again is no new version.
+    same = client.patch(url, json={"answer": "<p>尾款在11月1日21:00开始支付。</p>"}, headers=lead)
+    assert same.json()["version"] == 2
+    client.patch(
+        url, json={"tags": ["双11"], "valid_until": None}, headers=world.headers(Role.admin)
+    )
+    versions = client.get(f"{url}/versions", headers=world.headers()).json()["items"]
+    assert [v["number"] for v in versions] == [3, 2, 1]
+    assert versions[1]["note"] == "时间调整"
+    assert versions[1]["author_staff_id"] == world.staff[Role.team_lead].id
+    assert versions[0]["author_staff_id"] == world.staff[Role.admin].id
+    assert versions[2]["content"]["answer"] == entry["answer"]
+    d = client.get(f"{url}/diff", params={"from": 1, "to": 2}, headers=world.headers()).json()
+    assert d["changed_fields"] == ["answer"]
+    assert "-<p>尾款在 <b>11月1日20:00</b>" in d["diff"] and "+<p>尾款在11月1日21:00" in d["diff"]
+    d = client.get(f"{url}/diff", params={"from": 2, "to": 3}, headers=world.headers()).json()
+    assert d["changed_fields"] == ["tags", "valid_until"]
+    one = client.get(f"{url}/versions/1", headers=world.headers())
+    assert one.status_code == 200 and one.json()["content"]["question"] == PRESALE["question"]
+    missing = client.get(f"{url}/diff", params={"from": 1, "to": 9}, headers=world.headers())
+    assert missing.status_code == 404
+
+
+def test_publish_unpublish_and_soft_delete(client: TestClient, world: World) -> None:
+    entry = create(client, world)
+    url = f"{URL}/{entry['id']}"
+    lead = world.headers(Role.team_lead)
+    assert client.post(f"{url}/publish", headers=lead).json()["status"] == "published"
+    assert client.post(f"{url}/unpublish", headers=lead).json()["status"] == "draft"
+    gone = client.delete(url, headers=lead)
+    assert gone.status_code == 200 and gone.json()["deleted_at"]
+    assert client.get(url, headers=lead).status_code == 404
+    assert client.get(URL, headers=lead).json()["items"] == []
+    assert client.get(f"{url}/versions", headers=lead).status_code == 404
+
+
+def test_agents_read_but_do_not_write(client: TestClient, world: World) -> None:
+    entry = create(client, world)
+    agent = world.headers(Role.agent)
+    assert client.post(URL, json=PRESALE, headers=agent).status_code == 403
+    assert client.patch(f"{URL}/{entry['id']}", json={"tags": []}, headers=agent).status_code == 403
+    assert client.post(f"{URL}/{entry['id']}/publish", headers=agent).status_code == 403
+    assert client.delete(f"{URL}/{entry['id']}", headers=agent).status_code == 403
+    assert client.get(f"{URL}/{entry['id']}", headers=agent).status_code == 200
+
+
+def test_bad_input_is_a_clear_422(client: TestClient, world: World) -> None:
+    lead = world.headers(Role.team_lead, lang="en")
+    bad = [
+        {**PRESALE, "question": ""},
+        {**PRESALE, "answer": ""},
+        {
+            **PRESALE,
+            "valid_from": "2026-11-12T00:00:00+08:00",
+            "valid_until": "2026-11-11T00:00:00+08:00",
+        },
+        {**PRESALE, "valid_from": "2026-11-12T00:00:00"},  # no time zone
+        {**PRESALE, "tags": ["a,b"]},
+        {**PRESALE, "question": "x" * 301},
+    ]
+    for body in bad:
+        r = client.post(URL, json=body, headers=lead)
+        assert r.status_code == 422, (body, r.text)
+    entry = create(client, world)
+    r = client.patch(
+        f"{URL}/{entry['id']}", json={"valid_from": "2026-12-01T00:00:00+08:00"}, headers=lead
+    )
+    assert r.status_code == 422 and "valid_until" in r.json()["detail"]
