@@ -1,0 +1,1 @@
+"""The bot: understanding (kefu.bot.nlu) first; dialogue builds on it."""

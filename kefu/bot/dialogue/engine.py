@@ -1,0 +1,261 @@
+"""One customer message → one bot turn.
+
+Order of decisions: an answer to options the bot offered (order, candidate, did-this-help,
+confirm) → a request for a person → anger → an order flow → greeting/thanks → the knowledge base
+(a sure answer with "did this help?", else the top 3 as numbered options) → "I didn't get that",
+and on the second failed turn in a row, a person. Every reply ends with the way to a person.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from kefu import clock, events
+from kefu.bot.dialogue import handoff, orders
+from kefu.bot.dialogue.turn import Turn
+from kefu.bot.models import BotDialogue, BotIntent
+from kefu.bot.nlu import emotion, entities
+from kefu.bot.nlu.builtin_intents import default_model
+from kefu.bot.nlu.intent import IntentModel, Prediction
+from kefu.bot.nlu.normalize import has_cjk, to_simplified
+from kefu.conversations import service as conversations
+from kefu.conversations.models import Conversation
+from kefu.knowledge import retrieval
+
+MAX_INPUT = 1000  # a pasted novel is read no further than this
+FAILS_BEFORE_HUMAN = 2
+FAQ_SURE = 0.45  # a knowledge-base answer at least this confident is given outright
+FAQ_MAYBE = 0.15
+FAQ_VERBATIM = 0.9  # … and this close to a question the shop answered, even over an order intent  # candidates below this are not worth offering
+HUMAN = re.compile(
+    r"转人工|人工|真人|找客服|客服在吗|投诉你们|经理|主管|human|real person|\bagent\b|"
+    r"\bmanager\b|\boperator\b|talk to (a|some)one",
+    re.I,
+)
+INJECTION = re.compile(
+    r"忽略(之前|以上|上面|前面|所有)的?(指令|提示|规则|设定)|系统提示|你现在是|扮演|"
+    r"ignore (all |any )?(previous|prior|above|earlier) (instructions|prompts|rules)|"
+    r"system prompt|you are now|jailbreak|developer mode",
+    re.I,
+)
+PICK = re.compile(r"^\s*(?:第\s*)?([1-9一二三四五])\s*(?:个|项|单|号|条)?\s*[。.!！]?\s*$")
+CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+YES = re.compile(
+    r"^\s*(1|是|是的|对|确认|好的?|有帮助|有用|解决了|yes|y|ok|confirm)\s*[。.!！]?\s*$", re.I
+)
+NO = re.compile(r"^\s*(2|不|否|不是|不用|取消|没帮助|没用|没有|no|n|cancel)\s*[。.!！]?\s*$", re.I)
+
+_model_lock = threading.Lock()
+
+
+def intent_model(session: Session, workspace_id: int) -> IntentModel:
+    """The built-in model (trained once per process) unless the shop taught the bot its own."""
+    taught = session.scalar(select(exists().where(BotIntent.workspace_id == workspace_id)))
+    with _model_lock:
+        if not taught:
+            return default_model()
+    from kefu.bot.service import model_for
+
+    return model_for(session, workspace_id=workspace_id)
+
+
+def language(text: str, dialogue: BotDialogue) -> str:
+    if has_cjk(text):
+        return "zh"
+    if re.search(r"[A-Za-z]{2,}", text):
+        return "en"
+    return str(dialogue.state.get("lang") or "zh")
+
+
+def respond(session: Session, conv: Conversation, dialogue: BotDialogue, body: str) -> Turn:
+    """Decide and post the bot's reply to the customer's `body`."""
+    raw = (body or "")[:MAX_INPUT]
+    text = to_simplified(raw).strip()
+    turn = Turn(session, conv, dialogue, text, language(text, dialogue))
+    turn.set(lang=turn.lang)
+    decide(turn)
+    if turn.replies and not turn.handed_over:
+        turn.say("human_hint")
+    for reply in turn.replies:
+        conversations.post_message(session, actor=turn.bot, conversation_id=conv.id, body=reply)
+    if not turn.handed_over and turn.replies:
+        turn.log("said: " + " / ".join(r.replace("\n", " ")[:80] for r in turn.replies[:-1]))
+    dialogue.updated_at = clock.now()
+    session.flush()
+    return turn
+
+
+def decide(turn: Turn) -> None:
+    text = turn.text
+    if not text or not re.search(r"\w", text):
+        # Empty, punctuation or emoji only: a friendly prompt, no guess — unless it is 😡.
+        if text and emotion.detect(text).angry:
+            handoff.hand_over(turn, "angry", angry=True)
+        else:
+            turn.say("empty")
+        return
+    if _answer_to_offer(turn):
+        return
+    if HUMAN.search(text):
+        handoff.hand_over(turn, "customer_asked")
+        return
+    mood = emotion.detect(text)
+    if mood.angry:
+        handoff.hand_over(turn, "angry", angry=True)
+        return
+    if INJECTION.search(text):
+        turn.say("off_topic")
+        turn.log("ignored instruction-like text")
+        _failed(turn)
+        return
+    numbers = entities.order_numbers(text)
+    # Classified without the order number: a long digit string says nothing about the intent.
+    bare = text
+    for number in numbers:
+        bare = bare.replace(number, " ")
+    prediction = intent_model(turn.session, turn.conv.workspace_id).predict(bare)
+    turn.set(last_prediction=[prediction.label, round(prediction.confidence, 3)])
+    if prediction.label in ("talk_to_human", "ask_for_manager") and not prediction.out_of_scope:
+        handoff.hand_over(turn, "customer_asked")
+        return
+    label = prediction.label
+    if numbers and prediction.out_of_scope:
+        # An order number with a vague question: an order question all the same.
+        label = label if label in orders.ORDER_INTENTS else "where_is_my_order"
+    if label in orders.ORDER_INTENTS and (numbers or not prediction.out_of_scope):
+        found = [] if numbers else _kb(turn)
+        if found and found[0].confidence >= FAQ_VERBATIM:
+            # "退款多久到账？" is a question the shop answered, not a request to act.
+            turn.set(intent=label)
+            _give(turn, found[0])
+            return
+        turn.clear_pending()
+        orders.start(turn, label)
+        if turn.dialogue.failed_turns >= FAILS_BEFORE_HUMAN:
+            handoff.hand_over(turn, "bot_failed")
+        return
+    if prediction.label in ("greeting", "thanks") and not prediction.out_of_scope:
+        turn.say(prediction.label)
+        return
+    _knowledge(turn, prediction)
+
+
+def _knowledge(turn: Turn, prediction: Prediction) -> None:
+    found = _kb(turn)
+    turn.set(intent=prediction.label if not prediction.out_of_scope else turn.state.get("intent"))
+    if found and found[0].confidence >= FAQ_SURE:
+        _give(turn, found[0])
+        return
+    maybe = [c for c in found if c.confidence >= FAQ_MAYBE]
+    if maybe:
+        turn.say("candidates")
+        turn.reply("\n".join(f"{i}. {c.question}" for i, c in enumerate(maybe, 1)))
+        turn.offer("faq", [{"entry_id": c.entry_id, "question": c.question} for c in maybe])
+        turn.log("offered: " + " | ".join(c.question for c in maybe))
+        return
+    if prediction.label == "complaint" and not prediction.out_of_scope:
+        handoff.hand_over(turn, "complaint")
+        return
+    turn.say("not_understood")
+    _failed(turn)
+
+
+def _kb(turn: Turn) -> list[retrieval.Candidate]:
+    return retrieval.answer(turn.session, turn.conv.workspace_id, turn.text, "chat", clock.now())
+
+
+def _give(turn: Turn, candidate: retrieval.Candidate) -> None:
+    turn.reply(candidate.answer_text)
+    turn.say("faq_helpful")
+    turn.offer("feedback", [{"entry_id": candidate.entry_id}])
+    turn.log(f"answered FAQ #{candidate.entry_id} {candidate.question}")
+
+
+def _failed(turn: Turn) -> None:
+    if turn.failed() >= FAILS_BEFORE_HUMAN:
+        handoff.hand_over(turn, "bot_failed")
+
+
+def _choice(text: str, count: int) -> int | None:
+    m = PICK.match(text)
+    if m is None:
+        return None
+    raw = m.group(1)
+    n = CN_DIGIT.get(raw) or int(raw)
+    return n - 1 if 1 <= n <= count else None
+
+
+def _answer_to_offer(turn: Turn) -> bool:
+    """The reply to the options the bot offered last; False when it is something else."""
+    pending: dict[str, Any] | None = turn.state.get("pending")
+    if not pending:
+        return False
+    kind, options = pending.get("kind"), pending.get("options") or []
+    text = turn.text
+    if kind in ("feedback", "confirm"):
+        yes = YES.match(text) is not None
+        if not yes and NO.match(text) is None:
+            turn.clear_pending()
+            return False
+        turn.clear_pending()
+        if kind == "confirm":
+            orders.confirmed(turn, str(pending.get("intent")), str(pending.get("number")), yes)
+            return True
+        # On the timeline: which knowledge-base answers help is what the KB owners tune by.
+        events.record(
+            turn.session,
+            actor=turn.customer,
+            type="bot.answer_feedback",
+            customer_id=turn.conv.customer_id,
+            conversation_id=turn.conv.id,
+            payload={"entry_id": (options or [{}])[0].get("entry_id"), "helpful": yes},
+        )
+        if yes:
+            turn.succeeded()
+            turn.say("glad")
+            turn.log("customer: the answer helped")
+        else:
+            turn.say("sorry_faq")
+            turn.log("customer: the answer did not help")
+            if turn.failed() >= FAILS_BEFORE_HUMAN:
+                handoff.hand_over(turn, "bot_failed")
+            else:
+                turn.say("not_understood")
+        return True
+    index = _choice(text, len(options))
+    if index is None and kind == "order":
+        # The customer may quote one of the offered order numbers instead of its position.
+        index = next((i for i, o in enumerate(options) if str(o.get("number")) in text), None)
+    if index is None:
+        turn.clear_pending()
+        return False
+    turn.clear_pending()
+    option = options[index]
+    if kind == "order":
+        orders.chosen(turn, option, str(pending.get("intent")))
+    elif kind == "faq":
+        from kefu.knowledge import retrieval as kb
+
+        picked = [
+            c
+            for c in kb.answer(
+                turn.session,
+                turn.conv.workspace_id,
+                str(option["question"]),
+                "chat",
+                clock.now(),
+                k=3,
+            )
+            if c.entry_id == option["entry_id"]
+        ]
+        if picked:
+            turn.succeeded()
+            _give(turn, picked[0])
+        else:
+            turn.say("not_understood")
+    return True

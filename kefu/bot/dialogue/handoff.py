@@ -1,0 +1,76 @@
+"""Handing over to a person: a summary note for the agent, routing, and a word to the customer.
+
+The summary is an internal note (never shown to the customer) posted by the bot just before the
+conversation is routed, so it is the newest message when the agent opens the conversation in the
+workbench: intent, entities, the order, the emotion and what the bot already said and did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kefu.bot.dialogue.turn import Turn
+from kefu.bot.nlu import emotion, entities
+from kefu.conversations import service as conversations
+from kefu.privacy import mask_phone
+from kefu.routing import service as routing
+
+REASONS = {
+    "customer_asked": "客户要求转人工 customer asked for a person",
+    "angry": "客户情绪激动 angry customer",
+    "bot_failed": "机器人连续两次未能解答 bot failed twice",
+    "change_address": "修改地址 address change",
+    "complaint": "投诉 complaint",
+    "bot_error": "机器人出错 bot error",
+}
+
+
+def _entities(text: str) -> list[str]:
+    out = []
+    for e in entities.extract(text):
+        value = str(e.value)
+        if e.kind == "phone":
+            value = mask_phone(value)
+        out.append(f"{e.kind}={value}")
+    return out[:8]
+
+
+def summary(turn: Turn, reason: str) -> str:
+    mood = emotion.detect(turn.text)
+    state = turn.state
+    done = state.get("log") or []
+    lines = [
+        "【机器人转人工摘要 Bot handoff summary】",
+        f"原因 Reason: {REASONS.get(reason, reason)}",
+        f"意图 Intent: {state.get('intent') or '-'}",
+        f"实体 Entities: {', '.join(_entities(turn.text)) or '-'}",
+        f"订单 Order: {state.get('order_number') or '-'}",
+        f"情绪 Emotion: {mood.label}{' (angry)' if mood.angry else ''}",
+        f"客户最后一句 Last message: {turn.text[:200]}",
+        "机器人已答复/已操作 Bot said/did:",
+        *(f"- {entry}" for entry in done),
+    ]
+    if not done:
+        lines.append("- （无 nothing yet）")
+    return "\n".join(lines)
+
+
+def hand_over(turn: Turn, reason: str, *, angry: bool = False) -> None:
+    """Note the summary, route the conversation to a person, tell the customer. Once."""
+    if turn.handed_over:
+        return
+    turn.handed_over = True
+    session, conv = turn.session, turn.conv
+    conversations.post_message(
+        session, actor=turn.bot, conversation_id=conv.id, body=summary(turn, reason), internal=True
+    )
+    context: dict[str, Any] = {"text": turn.text, "angry": angry}
+    if reason == "change_address" or turn.state.get("intent") in (
+        "refund_return",
+        "return_progress",
+    ):
+        context["team_kind"] = "after_sales"
+    turn.dialogue.handed_off = True
+    turn.set(pending=None, handoff_reason=reason)
+    routing.need_human(session, turn.bot, conv.id, reason=f"bot:{reason}", context=context)
+    turn.say("handoff_angry" if angry else "handoff")

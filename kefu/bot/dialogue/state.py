@@ -1,0 +1,103 @@
+"""Whether the bot answers a conversation, and the conversation's dialogue row.
+
+A channel's `config["bot"]`: `{"enabled": true, "hours": {"from": "09:00", "to": "22:00",
+"tz": "Asia/Shanghai"}}`. Without it the bot is off: a shop switches it on per chat channel (the
+demo does so for its web chat), so that routing a customer's first message straight to an agent
+stays the behaviour of every channel nobody configured. Without `hours` it answers around the clock. It answers only while nobody is assigned, nobody
+waits in the queue for the conversation and the customer has not been handed over.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kefu import clock
+from kefu.bot.models import BotDialogue
+from kefu.channels.models import Channel, ChannelKind
+from kefu.conversations.models import Conversation, ConversationStatus
+
+# Kinds on which the bot answers without configuration (none: it is switched on per channel).
+DEFAULT_ON: frozenset[ChannelKind] = frozenset()
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+def bot_config(channel: Channel) -> dict[str, Any]:
+    raw = (channel.config or {}).get("bot")
+    return raw if isinstance(raw, dict) else {}
+
+
+def _clock_time(value: object, default: time) -> time:
+    try:
+        hh, mm = str(value).split(":")
+        return time(23, 59, 59) if (int(hh), int(mm)) >= (24, 0) else time(int(hh), int(mm))
+    except (ValueError, TypeError):
+        return default
+
+
+def in_hours(config: dict[str, Any], now: datetime) -> bool:
+    hours = config.get("hours")
+    if not isinstance(hours, dict):
+        return True
+    try:
+        tz = ZoneInfo(str(hours.get("tz") or DEFAULT_TZ))
+    except (ValueError, KeyError):
+        tz = ZoneInfo(DEFAULT_TZ)
+    start = _clock_time(hours.get("from"), time(0, 0))
+    end = _clock_time(hours.get("to"), time(23, 59, 59))
+    local = now.astimezone(tz).time()
+    # "22:00"–"08:00" spans midnight.
+    return start <= local <= end if start <= end else (local >= start or local <= end)
+
+
+def channel_answers(channel: Channel, now: datetime | None = None) -> bool:
+    """The channel's switch (off unless configured on), within its hours."""
+    config = bot_config(channel)
+    enabled = config.get("enabled")
+    on = bool(enabled) if enabled is not None else channel.kind in DEFAULT_ON
+    return on and channel.active and in_hours(config, now or clock.now())
+
+
+def dialogue_of(
+    session: Session, conv: Conversation, *, create: bool = False
+) -> BotDialogue | None:
+    row = session.scalars(select(BotDialogue).where(BotDialogue.conversation_id == conv.id)).first()
+    if row is None and create:
+        row = BotDialogue(workspace_id=conv.workspace_id, conversation_id=conv.id, state={})
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            # Two first messages at once: the other transaction made the row; use theirs.
+            return session.scalars(
+                select(BotDialogue).where(BotDialogue.conversation_id == conv.id)
+            ).one()
+    return row
+
+
+def switch_on(channel: Channel, **settings: Any) -> None:
+    """Turn the bot on for a channel (e.g. `hours={"from": "09:00", "to": "22:00"}`)."""
+    channel.config = {
+        **(channel.config or {}),
+        "bot": {**bot_config(channel), "enabled": True, **settings},
+    }
+
+
+def bot_answers(session: Session, conv: Conversation) -> bool:
+    """True when the bot takes the customer's next message (routing then leaves it alone)."""
+    if conv.status is not ConversationStatus.open or conv.assignee_id is not None:
+        return False
+    channel = session.get(Channel, conv.channel_id)
+    if channel is None or not channel_answers(channel):
+        return False
+    row = dialogue_of(session, conv)
+    if row is not None and row.handed_off:
+        return False
+    from kefu.routing import service as routing  # routing asks us from its reaction: import at use
+
+    return routing.waiting_entry(session, conv.id) is None

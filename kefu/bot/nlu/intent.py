@@ -1,0 +1,291 @@
+"""Intent classification with calibrated confidence and out-of-scope detection.
+
+    model = IntentModel.train([("我的快递到哪了", "where_is_my_order"), ...])
+    p = model.predict("快递怎么还没到")
+    p.label, p.confidence, p.top, p.out_of_scope
+
+The classifier averages a multinomial logistic regression and a linear SVM over `TextFeatures`
+(jieba words, character n-grams, English word n-grams): the averaged probability of the best
+intent is the confidence. A shop's training set has
+no examples of what it does *not* handle, so the out-of-scope threshold is fixed on the training
+data by cross-validation with pretend-unknown intents: in each round a quarter of the intents is
+held out entirely, the model is trained on the rest, and the threshold that best separates
+"held-out intent" from "known intent, answered correctly" (class-balanced: both error kinds
+weigh the same) is kept. If the training data does contain explicit out-of-scope examples (the
+`oos_label`), they are used as they are. Never a test set.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
+
+from kefu.bot.nlu.features import TextFeatures
+from kefu.bot.nlu.normalize import normalize
+
+# Below this many examples per intent the held-out-intent rounds are not worth running; the
+# threshold then falls back to DEFAULT_THRESHOLD.
+MIN_LABELS_FOR_CV = 4
+DEFAULT_THRESHOLD = 0.35
+# Explicit out-of-scope examples are learnt as one more class under this name ("background").
+OOS_CLASS = "__oos__"
+LARGE_SET = 20_000
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the model thinks a message asks for.
+
+    `label` is the best in-scope intent even when `out_of_scope` is true (the caller may offer
+    `top` as "did you mean …?" buttons); act on `label` only when `out_of_scope` is false.
+    """
+
+    label: str
+    confidence: float
+    top: list[tuple[str, float]]
+    out_of_scope: bool
+
+
+@dataclass
+class IntentModel:
+    features: TextFeatures
+    classifier: LinearEnsemble | _SingleClass
+    labels: list[str]
+    threshold: float
+    train_seconds: float = 0.0  # wall clock
+    train_cpu_seconds: float = 0.0  # this process's CPU time (what a busy machine does not inflate)
+    threshold_report: dict[str, float] = field(default_factory=dict)
+
+    # -- training -------------------------------------------------------------------------
+
+    @classmethod
+    def train(
+        cls,
+        examples: Iterable[tuple[str, str]],
+        *,
+        oos_label: str | None = None,
+        threshold: float | None = None,
+        cv_rounds: int = 5,
+        c: float = 10.0,
+        seed: int = 13,
+    ) -> IntentModel:
+        """Fit on (text, intent) pairs. Seconds for a shop (thousands of examples).
+
+        `oos_label` marks examples that are explicitly out of scope (kept out of the classes).
+        `threshold` fixes the out-of-scope threshold instead of choosing it by cross-validation.
+        """
+        started, cpu_started = time.perf_counter(), time.process_time()
+        rows = [(normalize(t), str(y)) for t, y in examples]
+        inscope = [(t, y) for t, y in rows if y != oos_label]
+        oos_texts = [t for t, y in rows if oos_label is not None and y == oos_label]
+        if len({y for _, y in inscope}) < 1:
+            raise ValueError("no in-scope examples to learn from")
+        background = [(t, OOS_CLASS) for t in oos_texts]
+        model = cls._fit(inscope + background, c=c)
+        report: dict[str, float] = {}
+        if threshold is None:
+            threshold, report = _choose_threshold(
+                inscope, oos_texts, c=c, rounds=cv_rounds, seed=seed
+            )
+        model.threshold = threshold
+        model.threshold_report = report
+        model.train_seconds = time.perf_counter() - started
+        model.train_cpu_seconds = time.process_time() - cpu_started
+        return model
+
+    @classmethod
+    def _fit(cls, rows: Sequence[tuple[str, str]], *, c: float) -> IntentModel:
+        texts = [t for t, _ in rows]
+        labels = [y for _, y in rows]
+        # Big sets (reviews, posts): drop n-grams seen once, or the vocabulary runs to millions.
+        features = TextFeatures(min_df=2 if len(texts) >= LARGE_SET else 1)
+        x = features.fit_transform(texts)
+        classes = sorted(set(labels) - {OOS_CLASS})
+        classifier: LinearEnsemble | _SingleClass
+        if len(set(labels)) == 1:
+            # One intent and nothing else taught: there is nothing to tell it apart from, so every
+            # message gets it with confidence 1 (teach out-of-scope examples to get a "no").
+            classifier = _SingleClass(labels[0])
+        else:
+            # One BLAS thread: the matrices are small, and threads fight on a busy server.
+            with threadpool_limits(limits=1):
+                classifier = LinearEnsemble(c=c).fit(x, labels)
+        return cls(features=features, classifier=classifier, labels=classes, threshold=0.0)
+
+    # -- prediction -----------------------------------------------------------------------
+
+    def probabilities(self, texts: Sequence[str], *, normalized: bool = False) -> np.ndarray:
+        clean = list(texts) if normalized else [normalize(t) for t in texts]
+        return np.asarray(self.classifier.predict_proba(self.features.transform(clean)))
+
+    def predict(self, text: str, *, k: int = 3) -> Prediction:
+        """Best intent, its probability, the top `k`, and whether to say "not sure"."""
+        clean = normalize(text)
+        if not clean or not any(ch.isalnum() for ch in clean):
+            return Prediction(label=self.labels[0], confidence=0.0, top=[], out_of_scope=True)
+        probs = self.probabilities([clean], normalized=True)[0]
+        return self._prediction(probs, k=k)
+
+    def predict_many(self, texts: Sequence[str], *, k: int = 3) -> list[Prediction]:
+        clean = [normalize(t) for t in texts]
+        probs = self.probabilities(clean, normalized=True)
+        out = []
+        for text, row in zip(clean, probs, strict=True):
+            if not text or not any(ch.isalnum() for ch in text):
+                out.append(
+                    Prediction(label=self.labels[0], confidence=0.0, top=[], out_of_scope=True)
+                )
+            else:
+                out.append(self._prediction(row, k=k))
+        return out
+
+    def _prediction(self, probs: np.ndarray, *, k: int) -> Prediction:
+        classes = [str(c) for c in self.classifier.classes_]
+        background = classes[int(np.argmax(probs))] == OOS_CLASS
+        order = [i for i in np.argsort(-probs) if classes[i] != OOS_CLASS][:k]
+        top = [(classes[i], float(probs[i])) for i in order]
+        label, confidence = top[0]
+        return Prediction(
+            label=label,
+            confidence=confidence,
+            top=top,
+            out_of_scope=background or confidence < self.threshold,
+        )
+
+
+class LinearEnsemble:
+    """Logistic regression and a linear SVM, their probabilities averaged.
+
+    The SVM's margins become probabilities by a softmax with a fixed temperature
+    (`SVM_SHARPNESS`); averaging the two was better than either alone in 5-fold
+    cross-validation on the training files of all three English intent sets.
+    """
+
+    SVM_SHARPNESS = 5.0
+
+    def __init__(self, *, c: float = 10.0, svm_c: float = 0.5) -> None:
+        self.lr = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+        self.svm = LinearSVC(C=svm_c, class_weight="balanced")
+
+    def fit(self, x: Any, labels: Sequence[str]) -> LinearEnsemble:
+        # A shop's odd example set may stop the solvers short of full convergence; the model is
+        # still usable, and a warning would only reach a log nobody reads (or fail strict tests).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.lr.fit(x, labels)
+            self.svm.fit(x, labels)
+        self.classes_ = self.lr.classes_
+        return self
+
+    def predict_proba(self, x: Any) -> np.ndarray:
+        p_lr = self.lr.predict_proba(x)
+        margins = self.svm.decision_function(x)
+        if margins.ndim == 1:  # two classes: one margin, for classes_[1]
+            margins = np.column_stack([-margins, margins]) / 2
+        z = self.SVM_SHARPNESS * margins
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return np.asarray((p_lr + e / e.sum(axis=1, keepdims=True)) / 2)
+
+
+class _SingleClass:
+    """Stands in for the classifier when a workspace has taught the bot a single intent."""
+
+    def __init__(self, label: str) -> None:
+        self.classes_ = np.array([label])
+
+    def predict_proba(self, x) -> np.ndarray:  # noqa: ANN001
+        return np.ones((x.shape[0], 1))
+
+
+def _scored(model: IntentModel, texts: list[str]) -> list[tuple[str, float]]:
+    """(best in-scope label, its probability — 0 when the background class wins) per text."""
+    model.threshold = 0.0
+    return [
+        (p.label, 0.0 if p.out_of_scope else p.confidence)
+        for p in (
+            model._prediction(row, k=1) for row in model.probabilities(texts, normalized=True)
+        )
+    ]
+
+
+def _choose_threshold(
+    inscope: Sequence[tuple[str, str]],
+    oos_texts: Sequence[str],
+    *,
+    c: float,
+    rounds: int,
+    seed: int,
+) -> tuple[float, dict[str, float]]:
+    """Class-balanced out-of-scope threshold from held-out-intent cross-validation."""
+    rng = random.Random(seed)  # noqa: S311 — reproducible folds, not secrets
+    labels = sorted({y for _, y in inscope})
+    if len(labels) < MIN_LABELS_FOR_CV:
+        return DEFAULT_THRESHOLD, {"fallback": 1.0}
+    known_ok: list[float] = []  # max prob of held-out rows of seen intents, answered correctly
+    known_bad: list[float] = []  # … answered wrongly (counts as an error at any threshold)
+    unknown: list[float] = []  # max prob of rows whose intent the model never saw
+    oos_order = list(oos_texts)
+    rng.shuffle(oos_order)
+    for r in range(rounds):
+        held = set(rng.sample(labels, max(1, len(labels) // 4)))
+        by_label: dict[str, list[str]] = {}
+        for t, y in inscope:
+            by_label.setdefault(y, []).append(t)
+        train_rows: list[tuple[str, str]] = []
+        valid_rows: list[tuple[str, str]] = []
+        for y, texts in by_label.items():
+            if y in held:
+                continue
+            texts = texts[:]
+            rng.shuffle(texts)
+            n_valid = len(texts) // 5 if len(texts) >= 5 else 0
+            valid_rows += [(t, y) for t in texts[:n_valid]]
+            train_rows += [(t, y) for t in texts[n_valid:]]
+        held_texts = [t for t, y in inscope if y in held]
+        # Explicit out-of-scope examples: each round holds out its own slice, learns the rest.
+        held_oos = set(range(r, len(oos_order), rounds))
+        held_texts += [t for i, t in enumerate(oos_order) if i in held_oos]
+        train_rows += [(t, OOS_CLASS) for i, t in enumerate(oos_order) if i not in held_oos]
+        if len({y for _, y in train_rows} - {OOS_CLASS}) < 2:
+            continue
+        model = IntentModel._fit(train_rows, c=c)
+        if valid_rows:
+            for (_, y), (label, score) in zip(
+                valid_rows, _scored(model, [t for t, _ in valid_rows]), strict=True
+            ):
+                (known_ok if label == y else known_bad).append(score)
+        if held_texts:
+            unknown += [score for _, score in _scored(model, held_texts)]
+    if not unknown or not (known_ok or known_bad):
+        return DEFAULT_THRESHOLD, {"fallback": 1.0}
+    ok = np.sort(np.array(known_ok))
+    unk = np.sort(np.array(unknown))
+    n_known = len(known_ok) + len(known_bad)
+    best_t, best_score = DEFAULT_THRESHOLD, -1.0
+    for t in np.unique(np.concatenate([ok, unk, [0.0]])):
+        # At threshold t: known rows count when correct and kept; unknown when rejected.
+        kept_ok = len(ok) - np.searchsorted(ok, t, side="left")
+        rejected = np.searchsorted(unk, t, side="left")
+        score = 0.5 * kept_ok / n_known + 0.5 * rejected / len(unk)
+        if score > best_score:
+            best_t, best_score = float(t), float(score)
+    return best_t, {
+        "balanced_accuracy": round(best_score, 4),
+        "known": float(n_known),
+        "unknown": float(len(unk)),
+    }
+
+
+def label_counts(examples: Iterable[tuple[str, str]]) -> Counter[str]:
+    return Counter(y for _, y in examples)
