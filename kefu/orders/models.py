@@ -49,6 +49,12 @@ class Order(WorkspaceScoped, Base):
     shipping_address: Mapped[str] = mapped_column(String(500), default="")
     carrier: Mapped[str] = mapped_column(String(64), default="")
     tracking_no: Mapped[str] = mapped_column(String(64), default="")
+    # The shop's own version of the order (e.g. its updated_at in ms): a webhook or import carrying
+    # an older version than the stored one never overwrites it (out-of-order delivery).
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Set when the warehouse has taken the order for picking: address changes need the warehouse.
+    warehouse_at: Mapped[datetime | None] = mapped_column(default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order",

@@ -57,8 +57,10 @@ class OrderRead(BaseModel):
     shipping: ShippingRead
     created_at: datetime
     paid_at: datetime | None
+    warehouse_at: datetime | None = Field(description="reached the warehouse (address changes)")
     shipped_at: datetime | None
     delivered_at: datetime | None
+    cancelled_at: datetime | None
 
     @classmethod
     def of(cls, o: Order) -> OrderRead:
@@ -80,6 +82,8 @@ class OrderRead(BaseModel):
             ),
             created_at=o.created_at,
             paid_at=o.paid_at,
+            warehouse_at=o.warehouse_at,
             shipped_at=o.shipped_at,
             delivered_at=o.delivered_at,
+            cancelled_at=o.cancelled_at,
         )
