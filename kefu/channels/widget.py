@@ -16,8 +16,10 @@ from kefu.auth import service as auth
 from kefu.auth.actor import Actor
 from kefu.auth.secrets import read_widget_token
 from kefu.channels.models import Channel, ChannelKind
+from kefu.customers import resolution
 from kefu.customers import service as customers
 from kefu.customers.models import Customer, IdentityKind
+from kefu.customers.resolution import Claim
 from kefu.errors import NotFound, Unauthorized
 from kefu.tenancy import scoped
 
@@ -51,27 +53,22 @@ def identify(
         session, workspace_id=ws.id, kind=IdentityKind.member_id, value=member_id
     )
     if customer is None:
-        customer = customers.create(
-            session,
-            actor=system,
-            display_name=_claim(claims, "name", 120),
-            identities=[(IdentityKind.member_id, member_id, True)],
-        )
+        # First contact through the widget: the shop vouches for the member id and for the e-mail
+        # and phone it signs, so a customer who wrote by mail or called before is found (or merged)
+        # rather than duplicated.
+        vouched = [Claim(IdentityKind.member_id, member_id, verified=True)]
         for kind in (IdentityKind.email, IdentityKind.phone):
             value = _claim(claims, kind.value, 254)
-            if (
-                value
-                and customers.find_by_identity(session, workspace_id=ws.id, kind=kind, value=value)
-                is None
-            ):
-                customers.add_identity(
-                    session,
-                    actor=system,
-                    customer_id=customer.id,
-                    kind=kind,
-                    value=value,
-                    verified=True,
-                )
+            if value:
+                vouched.append(Claim(kind, value, verified=True))
+        customer = resolution.resolve(
+            session,
+            workspace_id=ws.id,
+            claims=vouched,
+            display_name=_claim(claims, "name", 120),
+            source="widget",
+        )
+        assert customer is not None  # the member id claim is always usable
     while customer.merged_into_id is not None:
         customer = customers.get(session, actor=system, customer_id=customer.merged_into_id)
     return Actor.customer(ws.id, customer.id), customer
