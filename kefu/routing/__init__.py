@@ -1,0 +1,1 @@
+"""Routing: who answers which conversation — presence, caps, skills, tiers, queues, overflow."""
