@@ -1,0 +1,1 @@
+"""The agent workbench's own data: canned replies (macros) with variables."""
