@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export KEFU_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install demo test check bench clean
+.PHONY: install demo test check bench bench-nlu clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# Front-end libraries (htmx …) from the npm registry, pinned by package-lock.json; again only when
+# package.json or the lock changes.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed
+
+install: $(STAMP) node_modules/.installed
 
 demo: install
 	KEFU_DATABASE_URL=$${KEFU_DATABASE_URL:-sqlite:///kefu-demo.db} $(BIN)/kefu demo --host $(HOST) --port $(PORT)
@@ -35,6 +41,12 @@ check: install
 bench: install
 	KEFU_BENCH_PG_URL=$${KEFU_BENCH_PG_URL:-$(KEFU_TEST_PG_URL)} $(BIN)/kefu bench ingest --json
 	KEFU_BENCH_PG_URL=$${KEFU_BENCH_PG_URL:-$(KEFU_TEST_PG_URL)} $(BIN)/kefu bench timers --json
+	KEFU_BENCH_PG_URL=$${KEFU_BENCH_PG_URL:-$(KEFU_TEST_PG_URL)} $(BIN)/kefu bench routing --json
+
+# NLU quality on the public sets in ../shared/data (slow: minutes; not part of `make test`).
+NLU_DATA ?= ../shared/data
+bench-nlu: install
+	$(BIN)/kefu nlu bench --data $(NLU_DATA) --write docs/benchmarks.md --json
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -12,21 +12,39 @@ from sqlalchemy import text
 from kefu import __version__, clock
 from kefu.auth.api import router as auth_router
 from kefu.channels.api import router as channels_router
+from kefu.channels.attachments_api import router as attachments_router
+from kefu.channels.community_api import router as community_router
+from kefu.channels.email.api import router as email_router
+from kefu.channels.email.smtp import start_if_configured as start_mail_server
+from kefu.channels.forms_api import router as forms_router
+from kefu.channels.forms_api import widget_router as widget_forms_router
+from kefu.channels.phone_api import router as phone_router
+from kefu.channels.phone_api import widget_router as widget_phone_router
 from kefu.channels.widget_api import router as widget_router
+from kefu.compensation.api import router as compensation_router
 from kefu.config import Settings, get_settings
 from kefu.conversations.api import router as conversations_router
 from kefu.customers.api import router as customers_router
+from kefu.customers.resolution_api import router as merge_suggestions_router
 from kefu.http import errors
 from kefu.http.limits import BodySizeLimit
+from kefu.knowledge.routes import router as knowledge_router
 from kefu.orders.api import router as orders_router
+from kefu.orders.api import staff_actions as order_actions_router
+from kefu.orders.shop_api import router as shop_router
+from kefu.orders.widget_api import customer_actions as widget_order_actions_router
+from kefu.orders.widget_api import router as widget_orders_router
 from kefu.parties.api import router as parties_router
+from kefu.realtime import api as realtime
+from kefu.routing.api import router as routing_router
 from kefu.runtime import Runtime, build
 from kefu.sla.api import router as sla_router
 from kefu.sla.handoffs_api import router as handoffs_router
 from kefu.sla.holidays import coverage_warning
 from kefu.sla.portal import router as portal_router
 from kefu.tickets.api import router as tickets_router
-from kefu.web.pages import router as web_router
+from kefu.web import routes as web
+from kefu.workbench.api import router as workbench_router
 from kefu.worker import WorkerThread
 
 log = logging.getLogger(__name__)
@@ -39,9 +57,25 @@ ROUTERS = (
     tickets_router,
     parties_router,
     orders_router,
+    order_actions_router,
+    shop_router,
+    widget_orders_router,
+    widget_order_actions_router,
+    compensation_router,
     widget_router,
+    email_router,
+    phone_router,
+    widget_phone_router,
+    forms_router,
+    widget_forms_router,
+    community_router,
+    merge_suggestions_router,
+    attachments_router,
     sla_router,
     handoffs_router,
+    routing_router,
+    workbench_router,
+    knowledge_router,
 )
 
 
@@ -60,7 +94,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         worker = WorkerThread(rt) if settings.worker_in_process else None
         if worker is not None:
             worker.start()  # timers that fell due while we were down fire on its first pass
+        mail_server = start_mail_server(rt.sessions, settings, role="serve")  # KEFU_SMTP_PORT
         yield
+        if mail_server is not None:
+            mail_server.stop()
+        await app.state.hub.stop()
         if worker is not None:
             worker.stop()
         if runtime is None:
@@ -76,9 +114,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = rt
     app.state.sessions = rt.sessions
     errors.install(app)
+    realtime.install(app, rt)  # the WebSocket routes, their hub and the widget's flood limits
     for router in ROUTERS:
         app.include_router(router)
-    app.include_router(web_router)
+    web.install(app)
     app.include_router(portal_router)
 
     @app.get("/healthz", tags=["ops"])
@@ -88,5 +127,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             session.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__}
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    uploads = settings.attachment_max_bytes + 64 * 1024  # the file and its multipart envelope
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={"/api/v1/attachments": uploads, "/api/v1/widget/attachments": uploads},
+    )
     return app

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from kefu.auth.models import Role
+from kefu.bot.cli import nlu_app
 from kefu.config import Settings, get_settings
+from kefu.orders.cli import orders_app
 
 app = typer.Typer(help="kefu 客服 — customer service for online shops", no_args_is_help=True)
 db_app = typer.Typer(help="database schema", no_args_is_help=True)
 token_app = typer.Typer(help="staff API tokens", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+app.add_typer(nlu_app, name="nlu")
+app.add_typer(orders_app, name="orders")
 console = Console(soft_wrap=True)  # long tokens and URLs must stay copy-pasteable
 
 Host = Annotated[str, typer.Option(help="address to listen on")]
@@ -101,6 +106,7 @@ def demo(
 ) -> None:
     """Migrate, seed the demo shop (fixed seed), print logins and tokens, and serve."""
     from kefu import migrate
+    from kefu.bot.dialogue import demo as bot_demo
     from kefu.demo import seed
 
     settings = get_settings()
@@ -108,6 +114,9 @@ def demo(
     migrate.upgrade(rt.engine)
     with rt.sessions() as session:
         creds = seed.ensure_demo(session, reset=reset)
+        shopper = bot_demo.shopper_token_for(
+            session, creds.workspace_key, timedelta(seconds=settings.widget_token_max_age_s - 60)
+        )
         session.commit()
     rt.close()
     base = f"http://{host}:{port}"
@@ -115,7 +124,11 @@ def demo(
         f"\n[bold]kefu demo — {creds.workspace_name}[/bold] (workspace key: {creds.workspace_key})"
     )
     console.print(
-        f"  web UI    {base}/login\n  API docs  {base}/docs\n  health    {base}/healthz\n"
+        f"  web UI    {base}/login\n  workbench {base}/workbench · supervisor {base}/supervisor\n"
+        f"  shop      {base}/demo/shop (the chat widget)\n"
+        f"  bot demo  {base}/demo/shop?token={shopper} (小林, a shopper with orders: "
+        "try 我的快递到哪了 · 买完就降价了 · 转人工)\n"
+        f"  API docs  {base}/docs\n  health    {base}/healthz\n"
     )
     for login in creds.logins:
         console.print(f"  {login.role:<11} {login.email:<34} password: {login.password}")
@@ -133,9 +146,13 @@ def worker(
     once: Annotated[bool, typer.Option(help="one sweep, then exit")] = False,
 ) -> None:
     """Background work: dispatch pending events and fire due timers (run any number of these)."""
+    from kefu.channels.email.smtp import start_if_configured
+    from kefu.realtime.hub import Hub
     from kefu.worker import run_once
 
     rt = _runtime()
+    Hub(rt)  # with KEFU_REDIS_URL, what this worker commits reaches every server's sockets
+    mail_server = start_if_configured(rt.sessions, rt.settings, role="worker")  # KEFU_SMTP_IN
     try:
         while True:
             dispatched, fired = run_once(rt)
@@ -145,6 +162,8 @@ def worker(
                 break
             time.sleep(interval)
     finally:
+        if mail_server is not None:
+            mail_server.stop()
         rt.close()
 
 

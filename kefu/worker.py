@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from kefu.orders import effects as shop_effects
 from kefu.runtime import Runtime
 from kefu.timers import service as timers
 
@@ -19,6 +20,8 @@ def run_once(rt: Runtime) -> tuple[int, int]:
     """One pass: (events dispatched, timers fired)."""
     dispatched = rt.dispatcher.dispatch_pending()
     fired = timers.sweep(rt.sessions).fired
+    # Effects at the shop (refunds, address changes): claimed here, called outside a transaction.
+    shop_effects.deliver_due(rt.sessions)
     return dispatched, fired
 
 

@@ -4,6 +4,7 @@ transaction (SQLAlchemy's "join a session into an external transaction" recipe).
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -20,6 +21,9 @@ from kefu.events import DISPATCHER_KEY, Dispatcher
 from kefu.runtime import Runtime
 from kefu.timeline.models import Event
 from tests.factories import World, make_world
+
+# Uploaded files (chat attachments) land in a scratch directory, never in the checkout.
+os.environ.setdefault("KEFU_DATA_DIR", tempfile.mkdtemp(prefix="kefu-test-data-"))
 
 PG_ADMIN_URL = os.environ.get(
     "KEFU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

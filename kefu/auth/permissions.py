@@ -55,9 +55,16 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
 }
 
 
+# The bot reads and writes in conversations and hands them over; on orders it acts as the
+# verified customer (their own orders only), never with a permission of its own.
+BOT_PERMS = frozenset({Perm.read, Perm.converse})
+
+
 def can(actor: Actor, perm: Perm) -> bool:
     if actor.kind == "system":
         return True
+    if actor.kind == "bot":
+        return perm in BOT_PERMS
     return actor.kind == "staff" and actor.role is not None and perm in ROLE_PERMS[actor.role]
 
 

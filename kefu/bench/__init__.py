@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kefu.bench import ingest, timers
+from kefu.bench import chat, ingest, refund, routing, timers
 
 BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {
+    "chat": chat.run,
     "ingest": ingest.run,
+    "refund": refund.run,
+    "routing": routing.run,
     "timers": timers.run,
 }

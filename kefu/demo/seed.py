@@ -18,8 +18,10 @@ from kefu import clock
 from kefu.auth import service as auth
 from kefu.auth.actor import Actor
 from kefu.auth.models import Workspace
+from kefu.bot.dialogue import demo as bot_demo
 from kefu.demo import data, org, plan, simulate
 from kefu.errors import Conflict
+from kefu.knowledge import demo as knowledge_demo
 from kefu.sla import policies
 
 # Demo tokens are handed out again on every `kefu demo`; old ones need not live forever.
@@ -76,6 +78,9 @@ def seed(session: Session) -> Workspace:
         simulate.run(session, past, workspace_id=ws.id, org=shop, plan=story, rng=rng, until=now)
     # SLA policies from today on: the replayed past is history, not a backlog of breaches to fire.
     policies.install_templates(session, workspace_id=ws.id)
+    # The bot's knowledge base and a shopper with orders to try the widget's bot with.
+    knowledge_demo.seed_demo(session, ws.id)
+    bot_demo.seed_bot_demo(session, ws.id)
     session.flush()
     return ws
 
