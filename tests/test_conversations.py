@@ -1,6 +1,7 @@
 """Conversations and messages: idempotent sends, internal notes, assignment, reopen."""
 
 from kefu.auth.models import Role
+from kefu.conversations import service as conversations
 from tests.factories import make_customer
 
 
@@ -87,3 +88,16 @@ def test_unknown_channel_or_customer_is_404(client, world, runtime):
         headers=world.headers("agent", lang="en"),
     )
     assert r.status_code == 404 and r.json()["detail"] == "customer not found"
+
+
+def test_a_nul_in_a_channel_body_is_stored_visible_not_refused(client, world, runtime):
+    """Mail bodies and group webhooks reach post_message without a schema: NUL must not fail it."""
+    conv = start(client, world, runtime)
+    with runtime.sessions() as s:
+        msg, created = conversations.post_message(
+            s, actor=world.actor(), conversation_id=conv["id"], body="订单\x00号"
+        )
+        s.commit()
+    assert created
+    got = client.get(f"/api/v1/conversations/{conv['id']}/messages", headers=world.headers())
+    assert [m["body"] for m in got.json()["items"]] == ["订单\ufffd号"]

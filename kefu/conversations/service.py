@@ -133,6 +133,9 @@ def post_message(
         ).first()
         if existing is not None:
             return existing, False
+    # Channels without a schema (mail bodies, group webhooks, the bot's echoes) may carry NUL,
+    # which PostgreSQL refuses in text: shown as U+FFFD rather than a failed write.
+    body = body.replace("\x00", "\ufffd")
     author = _AUTHOR[actor.kind]
     # A customer's text is always inbound: only staff, the bot and the system write notes.
     if internal and actor.kind == "customer":
