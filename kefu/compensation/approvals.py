@@ -12,7 +12,7 @@ from kefu import clock
 from kefu.auth.actor import Actor
 from kefu.auth.models import Role, Staff, TeamMember
 from kefu.auth.permissions import Perm, require
-from kefu.compensation import audit, notices
+from kefu.compensation import audit, notices, payout
 from kefu.compensation.limits import authority
 from kefu.compensation.models import CompensationPolicy, Grant, GrantStatus
 from kefu.compensation.policy import CASE_ZH, REMEDY_ZH, PolicyDoc
@@ -49,6 +49,7 @@ def approve(session: Session, *, actor: Actor, grant_id: int, note: str = "") ->
         )
     _decide(session, actor, row, GrantStatus.granted, note)
     audit.record(session, actor, row, "compensation.granted", approved_by_id=actor.id, note=note)
+    payout.pay(session, row)
     notices.tell_customer(session, actor, row)
     return row
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from kefu.auth.actor import Actor
 from kefu.auth.permissions import Perm, require
-from kefu.compensation import approvals, audit, limits, notices
+from kefu.compensation import approvals, audit, limits, notices, payout
 from kefu.compensation.models import Grant, GrantStatus
 from kefu.compensation.policy import MAX_CENTS, REMEDY_ZH, Remedy
 from kefu.compensation.rules import yuan
@@ -116,6 +116,7 @@ def grant(
         approvals.requested(session, actor, row)
     else:
         audit.record(session, actor, row, "compensation.granted")
+        payout.pay(session, row)
     notices.tell_customer(session, actor, row)
     return row, True
 
