@@ -10,7 +10,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
@@ -18,7 +18,7 @@ from kefu.errors import Conflict, DomainError
 from kefu.http.deps import Ctx, path_id
 from kefu.http.errors import error_responses
 from kefu.http.idempotency import IdempotencyKey, create_once
-from kefu.orders import actions, handover, price_protection
+from kefu.orders import actions, handover, notices, price_protection
 from kefu.orders.action_schemas import (
     ActionResult,
     AddressChange,
@@ -28,6 +28,11 @@ from kefu.orders.action_schemas import (
 )
 
 OrderId = Annotated[int, path_id("order id")]
+# Staff acting beside a chat name it: the customer is told the outcome there (在离一体).
+TellIn = Annotated[
+    int | None,
+    Query(alias="conversation_id", ge=1, le=2**62, description="post the outcome there (staff)"),
+]
 
 
 def run(
@@ -37,14 +42,21 @@ def run(
     order_id: int,
     body: Any,
     do: Callable[[], actions.Done],
+    tell: int | None = None,
 ) -> ActionResult | JSONResponse:
+    def act() -> actions.Done:
+        done = do()
+        if tell is not None and ctx.actor.kind == "staff":
+            notices.tell_customer(ctx.session, actor=ctx.actor, conversation_id=tell, done=done)
+        return done
+
     try:
         return create_once(
             ctx,
             key,
             operation=f"order.{action}:{order_id}",
             request=body,
-            make=lambda: ActionResult.of(do(), ctx.lang),
+            make=lambda: ActionResult.of(act(), ctx.lang),
             status_code=200,
         )
     except (DomainError, IntegrityError) as exc:
@@ -76,7 +88,9 @@ def action_router(prefix: str, tags: list[str | Enum], ctx_dep: Callable[..., Ct
     CtxDep = Annotated[Ctx, Depends(ctx_dep)]  # noqa: N806 — a type alias, built per mount
 
     @router.post("/orders/{order_id}/actions/urge", response_model=ActionResult)
-    def urge(order_id: OrderId, ctx: CtxDep, key: IdempotencyKey = None) -> Any:
+    def urge(
+        order_id: OrderId, ctx: CtxDep, key: IdempotencyKey = None, tell: TellIn = None
+    ) -> Any:
         """催发货: record the urge, ask the warehouse, promise a ship-by time (48 h default)."""
         return run(
             ctx,
@@ -85,11 +99,16 @@ def action_router(prefix: str, tags: list[str | Enum], ctx_dep: Callable[..., Ct
             order_id,
             None,
             lambda: handover.urge(ctx.session, actor=ctx.actor, order_id=order_id),
+            tell,
         )
 
     @router.post("/orders/{order_id}/actions/refund", response_model=ActionResult)
     def refund(
-        order_id: OrderId, body: RefundRequest, ctx: CtxDep, key: IdempotencyKey = None
+        order_id: OrderId,
+        body: RefundRequest,
+        ctx: CtxDep,
+        key: IdempotencyKey = None,
+        tell: TellIn = None,
     ) -> Any:
         """Refund or return request: approved at once within policy, else a ticket with an SLA."""
         return run(
@@ -107,11 +126,16 @@ def action_router(prefix: str, tags: list[str | Enum], ctx_dep: Callable[..., Ct
                 return_goods=body.return_goods,
                 photos=[str(p) for p in body.photos],
             ),
+            tell,
         )
 
     @router.post("/orders/{order_id}/actions/price-protection", response_model=ActionResult)
     def protect_price(
-        order_id: OrderId, body: PriceProtectionRequest, ctx: CtxDep, key: IdempotencyKey = None
+        order_id: OrderId,
+        body: PriceProtectionRequest,
+        ctx: CtxDep,
+        key: IdempotencyKey = None,
+        tell: TellIn = None,
     ) -> Any:
         """价保: refund the difference if the item's price dropped within the window (once)."""
         return run(
@@ -123,11 +147,16 @@ def action_router(prefix: str, tags: list[str | Enum], ctx_dep: Callable[..., Ct
             lambda: price_protection.price_protect(
                 ctx.session, actor=ctx.actor, order_id=order_id, item_id=body.item_id
             ),
+            tell,
         )
 
     @router.post("/orders/{order_id}/actions/address", response_model=ActionResult)
     def change_address(
-        order_id: OrderId, body: AddressChange, ctx: CtxDep, key: IdempotencyKey = None
+        order_id: OrderId,
+        body: AddressChange,
+        ctx: CtxDep,
+        key: IdempotencyKey = None,
+        tell: TellIn = None,
     ) -> Any:
         """Change the address: at once within the window, else handed to the warehouse."""
         return run(
@@ -144,11 +173,16 @@ def action_router(prefix: str, tags: list[str | Enum], ctx_dep: Callable[..., Ct
                 phone=body.phone,
                 address=body.address,
             ),
+            tell,
         )
 
     @router.post("/orders/{order_id}/actions/cancel", response_model=ActionResult)
     def cancel(
-        order_id: OrderId, body: CancelRequest, ctx: CtxDep, key: IdempotencyKey = None
+        order_id: OrderId,
+        body: CancelRequest,
+        ctx: CtxDep,
+        key: IdempotencyKey = None,
+        tell: TellIn = None,
     ) -> Any:
         """Cancel an unshipped order (a paid one is refunded in full)."""
         return run(
@@ -160,6 +194,7 @@ def action_router(prefix: str, tags: list[str | Enum], ctx_dep: Callable[..., Ct
             lambda: actions.cancel(
                 ctx.session, actor=ctx.actor, order_id=order_id, reason=body.reason
             ),
+            tell,
         )
 
     return router

@@ -169,4 +169,14 @@ class ImportJobRead(BaseModel):
 class OrderLinkRead(BaseModel):
     token: str
     api_path: str = Field(description="GET it for the order page, no login needed")
+    page_path: str = Field("", description="the order page for people (HTML, mobile-friendly)")
     expires_at: datetime
+
+    @classmethod
+    def of(cls, workspace_key: str, token: str, expires_at: datetime) -> OrderLinkRead:
+        return cls(
+            token=token,
+            api_path=f"/api/v1/order-links/{workspace_key}/{token}",
+            page_path=f"/o/{workspace_key}/{token}",
+            expires_at=expires_at,
+        )

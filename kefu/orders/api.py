@@ -29,6 +29,7 @@ from kefu.orders import imports, links, views
 from kefu.orders import service as orders
 from kefu.orders.action_routes import action_router
 from kefu.orders.action_schemas import ImportJobRead, ImportRequest, OrderLinkRead
+from kefu.orders.link_api import link_actions
 from kefu.orders.models import OrderStatus
 from kefu.orders.page_schemas import OrderPageRead
 from kefu.orders.schemas import OrderRead
@@ -103,9 +104,8 @@ def import_job(job_id: Annotated[int, path_id("import job id")], ctx: StaffCtx) 
 def order_page_link(order_id: OrderId, ctx: StaffCtx) -> Any:
     """A signed, read-only link to the customer's order page (7 days), for an SMS or e-mail."""
     token, expires = links.issue(ctx.session, actor=ctx.actor, order_id=order_id)
-    key = ctx.session.get(Workspace, ctx.actor.workspace_id)
-    path = f"/api/v1/order-links/{key.key if key else ''}/{token}"
-    return OrderLinkRead(token=token, api_path=path, expires_at=expires)
+    ws = ctx.session.get(Workspace, ctx.actor.workspace_id)
+    return OrderLinkRead.of(ws.key if ws else "", token, expires)
 
 
 @router.get("/order-links/{workspace_key}/{token}", response_model=OrderPageRead)
@@ -119,3 +119,5 @@ def open_order_link(
 
 
 staff_actions = action_router("/api/v1", ["orders"], staff_ctx)
+# The signed link's holder acts on its one order (mounted here: app.py includes this router).
+router.include_router(link_actions)

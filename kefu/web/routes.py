@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from kefu.web import pages, staff_pages, widget_pages
+from kefu.web import order_pages, pages, staff_pages, widget_pages
 
 STATIC_DIR = Path(__file__).parent / "static"
 # `make install` runs `npm ci` in the checkout; the app serves the few dist files it needs.
@@ -38,5 +38,6 @@ def install(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(staff_pages.router)
     app.include_router(widget_pages.router)
+    app.include_router(order_pages.router)
     app.include_router(vendor_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -38,6 +38,8 @@ WIDGET_MSGIDS = (
     "Image",
     "Upload failed",
     "You",
+    "My orders",
+    "No orders yet.",
 )
 
 

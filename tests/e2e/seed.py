@@ -18,6 +18,7 @@ from kefu.knowledge.models import EntryStatus
 from kefu.knowledge.schemas import EntryContent
 from kefu.runtime import build
 from kefu.workbench import service as macros
+from tests.e2e.seed_orders import seed_orders
 
 WORKSPACE = "e2eshop"
 PASSWORD = "e2e-password-42"  # noqa: S105 - a throwaway test login
@@ -68,6 +69,7 @@ def seed(database_url: str) -> Shop:
                 password=PASSWORD,
             )
             channels.create(session, actor=system, kind=ChannelKind.web_chat, name="网页在线客服")
+            seed_orders(session, ws.id)  # orders, customs scans, a price drop (test_orders.py)
             macros.create(
                 session,
                 actor=system,

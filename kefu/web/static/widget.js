@@ -120,6 +120,10 @@
     ".bar button{border:0;border-radius:6px;padding:0 12px;cursor:pointer;font-size:14px}" +
     ".send{background:#1664ff;color:#fff}.attach{background:#f2f3f5;color:#4e5969}" +
     ".status{font-size:12px;color:#86909c;padding:2px 12px;background:#fff}" +
+    ".head .orders-btn{font-size:13px;border:1px solid #fff8;border-radius:12px;padding:2px 8px}" +
+    ".orders{flex:1;overflow-y:auto;padding:8px 12px;background:#f5f6f8}.orders[hidden]{display:none}" +
+    ".orders button.order{display:block;width:100%;text-align:left;margin:6px 0;padding:10px;border:0;border-radius:8px;background:#fff;box-shadow:0 1px 2px #0001;cursor:pointer;font-size:14px}" +
+    ".orders .meta{display:block;font-size:12px;color:#86909c;margin-top:2px}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;max-height:100%;border-radius:0}.fab{right:12px;bottom:12px}}";
 
   function build() {
@@ -144,8 +148,10 @@
     ui.panel = el("section", { class: "panel", hidden: "", role: "dialog", "aria-label": t("Customer service") },
       el("div", { class: "head" },
         el("b", { text: t("Customer service") }),
+        // Only a signed-in customer (shop token) has orders to show.
+        SHOP_TOKEN ? el("button", { type: "button", class: "orders-btn", text: t("My orders"), onclick: toggleOrders }) : null,
         el("button", { type: "button", "aria-label": t("Close"), text: "×", onclick: toggle })),
-      ui.queue, ui.log, ui.typing, ui.status,
+      ui.queue, (ui.orders = el("div", { class: "orders", hidden: "", "aria-label": t("My orders") })), ui.log, ui.typing, ui.status,
       el("div", { class: "bar" },
         el("button", { class: "attach", type: "button", title: t("Attach an image"), "aria-label": t("Attach an image"), text: "+",
           onclick: function () { ui.file.click(); } }),
@@ -169,6 +175,42 @@
     } else {
       ui.panel.setAttribute("hidden", "");
     }
+  }
+
+  // ---- my orders: the list, then the order page in a new tab through a short-lived link -------
+
+  function toggleOrders() {
+    if (!ui.orders.hasAttribute("hidden")) {
+      ui.orders.setAttribute("hidden", "");
+      ui.log.removeAttribute("hidden");
+      return;
+    }
+    ui.log.setAttribute("hidden", "");
+    ui.orders.removeAttribute("hidden");
+    ui.orders.textContent = "";
+    fetch(BASE + "/api/v1/widget/orders?limit=20", { headers: credentialHeaders() })
+      .then(function (res) { return res.json().then(function (d) { if (!res.ok) throw new Error(d.detail); return d; }); })
+      .then(function (page) {
+        if (!page.items.length) ui.orders.appendChild(el("div", { class: "note", text: t("No orders yet.") }));
+        page.items.forEach(function (o) {
+          ui.orders.appendChild(el("button", { type: "button", class: "order", "data-order": o.number, onclick: function () { openOrder(o.id); } },
+            el("b", { text: o.number + " · " + o.total_yuan }),
+            el("span", { class: "meta", text: o.items.map(function (i) { return i.title; }).join("、") })));
+        });
+      })
+      .catch(function (err) { ui.orders.appendChild(el("div", { class: "note", text: err.message })); });
+  }
+
+  function openOrder(orderId) {
+    // Opened before the request so that popup blockers see the click.
+    var tab = window.open("", "_blank");
+    fetch(BASE + "/api/v1/widget/orders/" + orderId + "/page-link", { method: "POST", headers: credentialHeaders() })
+      .then(function (res) { return res.json().then(function (d) { if (!res.ok) throw new Error(d.detail); return d; }); })
+      .then(function (link) {
+        var url = BASE + link.page_path + "?lang=" + encodeURIComponent(LANG);
+        if (tab) tab.location.href = url; else location.href = url;
+      })
+      .catch(function (err) { if (tab) tab.close(); note(err.message); });
   }
 
   function note(text) {
