@@ -91,9 +91,34 @@ function compensation(orderId) {
   return form;
 }
 
+const EFFECT = { refund: "Refund", address_change: "Change address", cancel: "Cancel the order" };
+
+/** What the shop has not applied yet: a failed effect is retried from here. */
+async function shopEffects(orderId, box, number) {
+  const page = await api(`/api/v1/shop/effects?order_number=${encodeURIComponent(number)}&limit=20`).catch(() => null);
+  const open = ((page && page.items) || []).filter((e) => e.status !== "delivered");
+  if (!open.length) return null;
+  return el("section", { class: "effects" }, el("h4", {}, t("At the shop")), el("ul", {}, open.map((e) => el("li", {
+    dataset: { effect: e.id, status: e.status },
+  },
+  t(EFFECT[e.kind] || e.kind), " · ",
+  e.status === "failed" ? t("failed after {n} attempts", { n: e.attempts }) : t("on its way"),
+  e.last_error ? el("small", { class: "refused" }, ` ${e.last_error}`) : null,
+  e.status === "failed" ? el("button", { type: "button", onclick: async () => {
+    try {
+      await api(`/api/v1/shop/effects/${e.id}/retry`, { method: "POST" });
+      toast(t("Sent to the shop again."));
+    } catch (err) {
+      toast(err.message, "error");
+    }
+    await openOrder(orderId, box);
+  } }, t("Retry")) : null))));
+}
+
 async function openOrder(orderId, box) {
   const data = await api(`/api/v1/orders/${orderId}/page`);
-  clear(box).append(...drawOrder(data, (action, payload) => act(orderId, box, action, payload)), compensation(orderId));
+  const effects = await shopEffects(orderId, box, data.order.number);
+  clear(box).append(...drawOrder(data, (action, payload) => act(orderId, box, action, payload)), effects || "", compensation(orderId));
   box.dataset.loaded = "1";
 }
 
