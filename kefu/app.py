@@ -38,6 +38,7 @@ from kefu.parties.api import router as parties_router
 from kefu.realtime import api as realtime
 from kefu.routing.api import router as routing_router
 from kefu.runtime import Runtime, build
+from kefu.routing.api import widget_router as routing_widget_router
 from kefu.sla.api import router as sla_router
 from kefu.sla.handoffs_api import router as handoffs_router
 from kefu.sla.holidays import coverage_warning
@@ -75,6 +76,7 @@ ROUTERS = (
     handoffs_router,
     routing_router,
     workbench_router,
+    routing_widget_router,
     knowledge_router,
 )
 

@@ -1,4 +1,5 @@
-"""Routes: one's own presence, the agents and queues boards, routing settings, an agent's caps."""
+"""Routes: one's own presence, the agents and queues boards, routing settings, an agent's caps,
+transfer to a team; and the customer's "a human, please"."""
 
 from __future__ import annotations
 
@@ -6,24 +7,31 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
+from kefu.channels.widget_api import CustomerCtx
 from kefu.http.deps import RefFilter, StaffCtx, path_id
 from kefu.http.errors import error_responses
-from kefu.routing import admin, presence, queues
+from kefu.routing import admin, presence, queues, transfer
 from kefu.routing.schemas import (
     AgentList,
     AgentRead,
     CapsSet,
+    HumanRequested,
     PresenceRead,
     PresenceSet,
     QueueList,
     QueueRead,
+    RoutedRead,
     SettingsRead,
     SettingsUpdate,
+    TransferToTeam,
 )
 
 router = APIRouter(prefix="/api/v1/routing", tags=["routing"], responses=error_responses())
 
+widget_router = APIRouter(prefix="/api/v1/widget", tags=["widget"], responses=error_responses())
+
 StaffId = Annotated[int, path_id("staff id")]
+ConversationId = Annotated[int, path_id("conversation id")]
 
 
 @router.put("/presence", response_model=PresenceRead)
@@ -70,3 +78,27 @@ def set_caps(staff_id: StaffId, body: CapsSet, ctx: StaffCtx) -> Any:
         caps=body.model_dump(exclude_unset=True),
     )
     return ctx.commit(AgentRead.of(info))
+
+
+@router.post("/conversations/{conversation_id}/transfer", response_model=RoutedRead)
+def transfer_to_team(conversation_id: ConversationId, body: TransferToTeam, ctx: StaffCtx) -> Any:
+    """Hand a conversation to a team: routed within it now, or waiting in its queue."""
+    routed = transfer.to_team(
+        ctx.session, actor=ctx.actor, conversation_id=conversation_id, team_id=body.team_id
+    )
+    return ctx.commit(RoutedRead.model_validate(transfer.where(ctx.session, routed)))
+
+
+@widget_router.post("/conversations/{conversation_id}/human", response_model=HumanRequested)
+def ask_for_human(conversation_id: ConversationId, ctx: CustomerCtx) -> Any:
+    """The customer asks for a person (an app's button; the widget's bot also hears "转人工")."""
+    routed = transfer.ask_for_human(ctx.session, actor=ctx.actor, conversation_id=conversation_id)
+    shown = transfer.where(ctx.session, routed)
+    return ctx.commit(
+        HumanRequested(
+            conversation_id=shown.conversation_id,
+            with_agent=shown.staff_id is not None,
+            position=shown.position,
+            estimated_wait_s=shown.estimated_wait_s,
+        )
+    )

@@ -180,3 +180,27 @@ class SettingsUpdate(BaseModel):
         out = self.model_dump(exclude_unset=True)
         # Explicit nulls mean "leave as is" except for the default team, which null clears.
         return {k: v for k, v in out.items() if v is not None or k == "default_team_id"}
+
+
+class TransferToTeam(BaseModel):
+    team_id: Id
+
+
+class RoutedRead(BaseModel):
+    """Where the conversation went: to an agent now, or into a queue with its place and wait."""
+
+    model_config = ConfigDict(from_attributes=True)
+    conversation_id: int
+    staff_id: int | None = Field(description="the agent it went to; null while it waits")
+    reason: str
+    position: int | None = Field(default=None, description="1 = next; null when not waiting")
+    estimated_wait_s: int | None = None
+
+
+class HumanRequested(BaseModel):
+    """What the customer is told: an agent has it, or their place in the queue."""
+
+    conversation_id: int
+    with_agent: bool
+    position: int | None = None
+    estimated_wait_s: int | None = None

@@ -27,6 +27,7 @@ WIDGET_MSGIDS = (
     "Connected",
     "Agent is typing…",
     "You are number {position} in the queue, about {minutes} min.",
+    "No agent is online now. Ticket #{number} is open; we will reply by {due}.",
     "Leave a message",
     "Call me back",
     "Your phone number",

@@ -227,3 +227,36 @@ def test_an_image_from_the_widget_reaches_the_agent(pages: Pages, server: Server
     thumb = agent.locator("#messages .msg.inbound img.thumb")
     expect(thumb).to_have_attribute("src", re.compile(r"^blob:"))
     assert agent.evaluate("document.querySelector('#messages img.thumb').naturalWidth") == 1
+
+
+def test_nobody_online_turns_the_chat_into_a_ticket_with_a_promised_time(
+    pages: Pages, server: Server
+) -> None:
+    # Every staff member offline (presence is per person; routing reads it), restored afterwards
+    # for the tests that follow on the same server.
+    url = f"{server.base}/api/v1/routing"
+    people = [
+        {"Authorization": f"Bearer {server.login(email)}"}
+        for email in (server.shop.agent_email, server.shop.supervisor_email)
+    ]
+    board = httpx.get(f"{url}/agents", headers=people[1]).json()["items"]
+    before = {a["staff_id"]: a["state"] for a in board}
+    mine = [httpx.get(f"{server.base}/api/v1/me", headers=h).json()["staff"]["id"] for h in people]
+    try:
+        for headers in people:
+            httpx.put(
+                f"{url}/presence", json={"state": "offline"}, headers=headers
+            ).raise_for_status()
+
+        customer = open_widget(pages, server, member="m-night-1", name="夜猫子")
+        customer_says(customer, "半夜了还有人吗？订单地址要改")
+
+        # Not a silent queue: the customer is told the ticket number and the time we reply by.
+        told = customer.locator(f"{WIDGET} .note", has_text=re.compile(r"工单 #\d+"))
+        expect(told).to_be_visible()
+        expect(customer.locator(f"{WIDGET} .queue")).to_be_hidden()
+        assert customer.errors == []  # type: ignore[attr-defined]
+    finally:
+        for headers, staff_id in zip(people, mine, strict=True):
+            state = before.get(staff_id, "offline")
+            httpx.put(f"{url}/presence", json={"state": state}, headers=headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -115,3 +116,30 @@ def test_sign_in_goes_back_to_the_page_asked_for_and_never_off_site(
     other.locator("#password").fill(server.shop.password)
     other.locator("button[type=submit]").click()
     expect(other).to_have_url(f"{server.base}/workbench")
+
+
+def test_transfer_to_a_team_puts_the_chat_in_its_queue(pages: Pages, server: Server) -> None:
+    lead = {"Authorization": f"Bearer {server.login(server.shop.supervisor_email)}"}
+    made = httpx.post(
+        f"{server.base}/api/v1/teams",
+        json={"name": "售后专家组", "kind": "after_sales"},
+        headers=lead,
+    )
+    made.raise_for_status()
+
+    agent = pages.staff(server.shop.agent_email, "/workbench")
+    expect(agent.locator("body[data-ready='1']")).to_be_attached()
+    customer = open_widget(pages, server, member="m-8008", name="钱先生")
+    customer_says(customer, "退货寄回去一周了还没退款")
+    agent.locator("[data-tab=queue]").click()
+    agent.locator(".conv", has_text="钱先生").click()
+    agent.keyboard.press("Alt+T")
+    expect(agent.locator("#conv-meta")).to_contain_text("负责人：我")
+
+    # Nobody of the team is online: off me, into the team's queue — said so, not silently.
+    agent.locator("#btn-transfer").click()
+    agent.locator("#transfer-to").select_option(label="售后专家组")
+    agent.locator("#dlg-transfer button[value=ok]").click()
+    expect(agent.locator("#toasts")).to_contain_text("已转入该团队的排队队列")
+    expect(agent.locator("#conv-meta")).not_to_contain_text("负责人：我")
+    assert agent.errors == []  # type: ignore[attr-defined]

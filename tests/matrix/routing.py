@@ -1,4 +1,4 @@
-"""Routing routes in the tenancy/role matrix: presence, the agents and queues boards, settings, caps."""
+"""Routing routes in the tenancy/role matrix: presence, the boards, settings, caps, transfer."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from kefu.auth.permissions import Perm
 from kefu.routing import admin, presence
 from kefu.routing.models import Presence
 from tests.factories import World
-from tests.matrix.base import Domain, Rule, Seed, const
+from tests.matrix.base import CUSTOMER, Domain, Rule, Seed, const
 
 RULES = {
     # Anyone on the staff sets their own presence.
@@ -25,6 +25,11 @@ RULES = {
     ("PUT", "/api/v1/routing/agents/{staff_id}/caps"): Rule(
         Perm.manage_routing, body=const({"chat": 5, "call": None})
     ),
+    ("POST", "/api/v1/routing/conversations/{conversation_id}/transfer"): Rule(
+        Perm.converse, body=lambda d: {"team_id": d.ids["team_id"]}
+    ),
+    # The customer's own conversations only (tested with the widget in tests/routing).
+    ("POST", "/api/v1/widget/conversations/{conversation_id}/human"): CUSTOMER,
 }
 
 

@@ -519,6 +519,11 @@
       }
     } else if (f.type === "queue") {
       showQueue(f);
+    } else if (f.type === "ticket") {
+      // Nobody online: the chat became a ticket with a promised reply time — say when.
+      ui.queue.setAttribute("hidden", "");
+      var due = f.promise && f.promise.due_at ? new Date(f.promise.due_at).toLocaleString(LANG) : "";
+      note(t("No agent is online now. Ticket #{number} is open; we will reply by {due}.", { number: f.number, due: due }));
     } else if (f.type === "conversation") {
       if (f.event === "assigned" || f.event === "transferred") {
         ui.queue.setAttribute("hidden", "");

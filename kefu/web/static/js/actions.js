@@ -24,13 +24,31 @@ async function patch(state, changes) {
 
 async function transfer(state) {
   const select = clear($("transfer-to"));
-  const staff = await api("/api/v1/staff");
+  const [staff, teams] = await Promise.all([api("/api/v1/staff"), api("/api/v1/teams")]);
+  const people = el("optgroup", { label: t("Agents") });
   for (const s of staff.filter((s) => s.active && s.id !== state.me.id && s.role !== "analyst")) {
-    select.append(el("option", { value: s.id }, `${s.name} (${t(s.role)})`));
+    people.append(el("option", { value: `staff:${s.id}` }, `${s.name} (${t(s.role)})`));
   }
+  // A team: routed again within it (its least-loaded member online, or its queue).
+  const groups = el("optgroup", { label: t("Teams") });
+  for (const team of teams) groups.append(el("option", { value: `team:${team.id}` }, team.name));
+  select.append(people, groups);
   if (!(await ask($("dlg-transfer")))) return;
-  await patch(state, { assignee_id: Number(select.value) });
-  toast(t("Transferred."));
+  const [kind, id] = select.value.split(":");
+  if (kind === "team") {
+    const placed = await api(`/api/v1/routing/conversations/${state.current.id}/transfer`, {
+      method: "POST",
+      body: { team_id: Number(id) },
+    });
+    const conv = await api(`/api/v1/conversations/${state.current.id}`);
+    state.current = conv;
+    upsert(conv);
+    drawHeader();
+    toast(placed.staff_id ? t("Transferred.") : t("Transferred to the team's queue."));
+  } else {
+    await patch(state, { assignee_id: Number(id) });
+    toast(t("Transferred."));
+  }
 }
 
 async function createTicket(state) {
