@@ -27,8 +27,8 @@ from kefu.conversations.api import router as conversations_router
 from kefu.customers.api import router as customers_router
 from kefu.customers.resolution_api import router as merge_suggestions_router
 from kefu.http import errors
-from kefu.http.limits import BodySizeLimit
 from kefu.http.cors import WidgetCors
+from kefu.http.limits import BodySizeLimit
 from kefu.knowledge.routes import router as knowledge_router
 from kefu.orders.api import router as orders_router
 from kefu.orders.api import staff_actions as order_actions_router
@@ -39,8 +39,8 @@ from kefu.parties.api import router as parties_router
 from kefu.realtime import api as realtime
 from kefu.routing.api import router as routing_router
 from kefu.routing.api import widget_router as routing_widget_router
-from kefu.sla.api import router as sla_router
 from kefu.runtime import Runtime, build
+from kefu.sla.api import router as sla_router
 from kefu.sla.handoffs_api import router as handoffs_router
 from kefu.sla.holidays import coverage_warning
 from kefu.sla.portal import router as portal_router
@@ -77,8 +77,8 @@ ROUTERS = (
     handoffs_router,
     routing_router,
     routing_widget_router,
-    knowledge_router,
     workbench_router,
+    knowledge_router,
 )
 
 
@@ -136,5 +136,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         max_bytes=settings.max_body_bytes,
         larger={"/api/v1/attachments": uploads, "/api/v1/widget/attachments": uploads},
     )
-    return app
     app.add_middleware(WidgetCors)  # the widget on the shop's pages calls from another origin
+    return app
