@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from kefu import __version__, clock
 from kefu.auth.api import router as auth_router
+from kefu.bot.campaigns.api import router as campaigns_router
 from kefu.channels.api import router as channels_router
 from kefu.channels.attachments_api import router as attachments_router
 from kefu.channels.community_api import router as community_router
@@ -79,6 +80,7 @@ ROUTERS = (
     routing_widget_router,
     workbench_router,
     knowledge_router,
+    campaigns_router,
 )
 
 

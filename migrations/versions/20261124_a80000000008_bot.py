@@ -1,4 +1,5 @@
-"""bot: a workspace's own intents and their examples; the dialogue state per conversation
+"""bot: a workspace's own intents and their examples; the dialogue state per conversation;
+campaign explainers/quizzes and their completions
 
 Revision ID: a80000000008
 Revises: a70000000007
@@ -94,8 +95,75 @@ def upgrade() -> None:
             batch_op.f("ix_bot_dialogues_workspace_id"), ["workspace_id"], unique=False
         )
 
+    op.create_table(
+        "bot_campaigns",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("keywords", _JSON, nullable=False),
+        sa.Column("content", _JSON, nullable=False),
+        sa.Column("published", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("valid_from", kefu.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("valid_until", kefu.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", kefu.db.UTCDateTime(timezone=True), nullable=False),
+        *_scoped("bot_campaigns"),
+        sa.UniqueConstraint("workspace_id", "key", name=op.f("uq_bot_campaigns_workspace_id_key")),
+    )
+    with op.batch_alter_table("bot_campaigns", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_bot_campaigns_workspace_id"), ["workspace_id"], unique=False
+        )
+
+    op.create_table(
+        "bot_campaign_completions",
+        sa.Column("campaign_id", _ID, nullable=False),
+        sa.Column("campaign_version", sa.Integer(), nullable=False),
+        sa.Column("customer_id", _ID, nullable=False),
+        sa.Column("conversation_id", _ID, nullable=True),
+        sa.Column("answers", _JSON, nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("max_score", sa.Integer(), nullable=False),
+        *_scoped("bot_campaign_completions"),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["bot_campaigns.id"],
+            name=op.f("fk_bot_campaign_completions_campaign_id_bot_campaigns"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_bot_campaign_completions_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_bot_campaign_completions_conversation_id_conversations"),
+            ondelete="SET NULL",
+        ),
+    )
+    with op.batch_alter_table("bot_campaign_completions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_bot_campaign_completions_campaign_id_id", ["campaign_id", "id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_bot_campaign_completions_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_bot_campaign_completions_workspace_id"), ["workspace_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("bot_campaign_completions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_bot_campaign_completions_workspace_id"))
+        batch_op.drop_index(batch_op.f("ix_bot_campaign_completions_customer_id"))
+        batch_op.drop_index("ix_bot_campaign_completions_campaign_id_id")
+    op.drop_table("bot_campaign_completions")
+    with op.batch_alter_table("bot_campaigns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_bot_campaigns_workspace_id"))
+    op.drop_table("bot_campaigns")
     with op.batch_alter_table("bot_dialogues", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_bot_dialogues_workspace_id"))
     op.drop_table("bot_dialogues")

@@ -18,6 +18,7 @@ from kefu.knowledge.models import EntryStatus
 from kefu.knowledge.schemas import EntryContent
 from kefu.runtime import build
 from kefu.workbench import service as macros
+from tests.e2e.seed_bot import seed_bot
 from tests.e2e.seed_orders import seed_orders
 
 WORKSPACE = "e2eshop"
@@ -87,6 +88,7 @@ def seed(database_url: str) -> Shop:
                     answer="<p>未发货的订单可在「我的订单」里点「修改地址」；已发货请联系客服拦截。</p>",
                 ),
             )
+            seed_bot(session)  # a second workspace with the bot on (tests/e2e/test_bot.py)
             session.commit()
             return Shop(
                 workspace=ws.key,

@@ -2,7 +2,8 @@
 
 小林 (member id `demo-bot-shopper`) has a shipped order with a logistics trail and an unshipped
 one whose tea dropped in price the day after she paid — so "我的快递到哪了" asks which order and
-shows the timeline, and "买完就降价了" refunds the difference. The demo KB answers the FAQs.
+shows the timeline, and "买完就降价了" refunds the difference. The demo KB answers the FAQs, and
+"双11规则" runs the shop's Double 11 presale quiz (campaign teaching, seed 004).
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from kefu import clock
 from kefu.auth.actor import Actor
 from kefu.auth.models import Workspace
 from kefu.auth.secrets import sign_widget_token
+from kefu.bot.campaigns import service as campaigns
+from kefu.bot.campaigns.schemas import CampaignCreate
 from kefu.bot.dialogue import state
+from kefu.bot.models import BotCampaign
 from kefu.channels.models import Channel, ChannelKind
 from kefu.customers import service as customers
 from kefu.customers.models import IdentityKind
@@ -103,6 +107,7 @@ def seed_bot_demo(session: Session, workspace_id: int) -> list[str]:
         system,
         PriceIn(sku=SKU, price_cents=168_00, effective_at=paid + timedelta(days=1), campaign=""),
     )
+    seed_campaign_demo(session, workspace_id)
     # Switched on after the demo's history was replayed, which routing alone served.
     for channel in session.scalars(
         select(Channel).where(
@@ -112,6 +117,63 @@ def seed_bot_demo(session: Session, workspace_id: int) -> list[str]:
         state.switch_on(channel)
     session.flush()
     return numbers
+
+
+QUIZ_KEY = "double11-presale-quiz"
+
+
+def seed_campaign_demo(session: Session, workspace_id: int) -> BotCampaign:
+    """The shop's Double 11 presale quiz, running from yesterday for a month (idempotent)."""
+    found = session.scalars(
+        select(BotCampaign).where(
+            BotCampaign.workspace_id == workspace_id, BotCampaign.key == QUIZ_KEY
+        )
+    ).first()
+    if found is not None:
+        return found
+    now = clock.now()
+    steps = [
+        (
+            "预售定金什么时候开始付？",
+            ["10月24日20:00起", "11月11日当天"],
+            0,
+            "定金10月24日晚8点开付。",
+        ),
+        ("尾款什么时候付？", ["随时都行", "11月1日20:00至11月3日"], 1, "错过尾款，定金不退哦。"),
+        (
+            "付完尾款后降价了怎么办？",
+            ["找客服申请价保退差价", "只能认了"],
+            0,
+            "回复「价保」我马上帮您办。",
+        ),
+    ]
+    content = {
+        "intro": "双11预售三步走：先付定金，再付尾款，买贵了还有价保。来答 3 道题吧！",
+        "steps": [
+            {
+                "text": text,
+                "options": [
+                    {"text": o, "correct": i == right, "feedback": tip if i == right else ""}
+                    for i, o in enumerate(options)
+                ],
+            }
+            for text, options, right, tip in steps
+        ],
+        "done": "规则都清楚啦，祝您双11买得开心！",
+    }
+    return campaigns.create(
+        session,
+        actor=Actor.system(workspace_id),
+        data=CampaignCreate(
+            key=QUIZ_KEY,
+            title="双11预售规则",
+            keywords=["双11", "双十一", "Double 11", "定金", "尾款"],
+            content=content,  # type: ignore[arg-type]  # validated into QuizContent
+            published=True,
+            valid_from=now - timedelta(days=1),
+            valid_until=now + timedelta(days=30),
+        ),
+    )
 
 
 def shopper_token(ws: Workspace, ttl: timedelta) -> str:

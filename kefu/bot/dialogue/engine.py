@@ -1,8 +1,10 @@
 """One customer message → one bot turn.
 
 Order of decisions: an answer to options the bot offered (order, candidate, did-this-help,
-confirm) → a request for a person → anger → an order flow → greeting/thanks → the knowledge base
-(a sure answer with "did this help?", else the top 3 as numbered options) → "I didn't get that",
+confirm, a campaign quiz's step or offer) → a request for a person → anger → a request for a
+running campaign's rules (its quiz: campaign.py) → an order flow → greeting/thanks → the knowledge
+base (a sure answer with "did this help?", else a campaign's quiz offer, else the top 3 as
+numbered options) → "I didn't get that",
 and on the second failed turn in a row, a person. Every reply ends with the way to a person.
 """
 
@@ -16,7 +18,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from kefu import clock, events
-from kefu.bot.dialogue import handoff, orders
+from kefu.bot.dialogue import campaign, handoff, orders
 from kefu.bot.dialogue.turn import Turn
 from kefu.bot.models import BotDialogue, BotIntent
 from kefu.bot.nlu import emotion, entities
@@ -113,6 +115,9 @@ def decide(turn: Turn) -> None:
         turn.log("ignored instruction-like text")
         _failed(turn)
         return
+    # "双11规则": before the order flows, which "价保规则" would otherwise start.
+    if campaign.on_request(turn):
+        return
     numbers = entities.order_numbers(text)
     # Classified without the order number: a long digit string says nothing about the intent.
     bare = text
@@ -148,8 +153,15 @@ def decide(turn: Turn) -> None:
 def _knowledge(turn: Turn, prediction: Prediction) -> None:
     found = _kb(turn)
     turn.set(intent=prediction.label if not prediction.out_of_scope else turn.state.get("intent"))
+    topic = campaign.about(turn)
+    fresh = topic is not None and not campaign.offered_before(turn, topic)
     if found and found[0].confidence >= FAQ_SURE:
         _give(turn, found[0])
+        if topic is not None and fresh:
+            turn.set(campaign_after=topic.id)  # offered once the answer is said to have helped
+        return
+    if topic is not None and fresh:
+        campaign.offer(turn, topic)
         return
     maybe = [c for c in found if c.confidence >= FAQ_MAYBE]
     if maybe:
@@ -197,12 +209,15 @@ def _answer_to_offer(turn: Turn) -> bool:
         return False
     kind, options = pending.get("kind"), pending.get("options") or []
     text = turn.text
-    if kind in ("feedback", "confirm"):
+    if kind in ("feedback", "confirm", "campaign_offer"):
         yes = YES.match(text) is not None
         if not yes and NO.match(text) is None:
             turn.clear_pending()
             return False
         turn.clear_pending()
+        if kind == "campaign_offer":
+            campaign.offer_answered(turn, pending, yes)
+            return True
         if kind == "confirm":
             orders.confirmed(turn, str(pending.get("intent")), str(pending.get("number")), yes)
             return True
@@ -219,6 +234,7 @@ def _answer_to_offer(turn: Turn) -> bool:
             turn.succeeded()
             turn.say("glad")
             turn.log("customer: the answer helped")
+            campaign.after_helpful(turn)
         else:
             turn.say("sorry_faq")
             turn.log("customer: the answer did not help")
@@ -232,11 +248,15 @@ def _answer_to_offer(turn: Turn) -> bool:
         # The customer may quote one of the offered order numbers instead of its position.
         index = next((i for i, o in enumerate(options) if str(o.get("number")) in text), None)
     if index is None:
+        if kind == "campaign" and campaign.out_of_range(turn, pending):
+            return True
         turn.clear_pending()
         return False
     turn.clear_pending()
     option = options[index]
-    if kind == "order":
+    if kind == "campaign":
+        campaign.answered(turn, pending, index)
+    elif kind == "order":
         orders.chosen(turn, option, str(pending.get("intent")))
     elif kind == "faq":
         from kefu.knowledge import retrieval as kb

@@ -91,6 +91,24 @@ TEXTS: dict[str, tuple[str, str]] = {
         "抱歉，系统开小差了，已为您转人工客服。",
         "Sorry, something went wrong on my side; a person will take over.",
     ),
+    "campaign_offer": (
+        "「{title}」有一个 {steps} 步的小问答，一分钟弄清规则。回复 1 开始，2 不用了。",
+        "“{title}” has a {steps}-step quiz that explains the rules in a minute. "
+        "Reply 1 to start, 2 for no thanks.",
+    ),
+    "campaign_step": ("第 {n}/{total} 题：{text}", "Question {n}/{total}: {text}"),
+    "campaign_pick": (
+        "请回复 1–{count} 中的一个序号。",
+        "Please reply with a number from 1 to {count}.",
+    ),
+    "campaign_right": ("✔ 答对了！", "✔ Correct!"),
+    "campaign_wrong": ("✘ 不对哦，正确答案是：{answer}", "✘ Not quite. The answer is: {answer}"),
+    "campaign_score": ("您答对了 {score}/{total} 题。", "You got {score} of {total} right."),
+    "campaign_gone": (
+        "这个活动问答已更新或已结束，欢迎直接问我活动规则。",
+        "This quiz has changed or the campaign is over; ask me about its rules directly.",
+    ),
+    "campaign_declined": ("好的，有问题随时问我。", "OK — ask me anything at any time."),
 }
 
 STATUS: dict[str, tuple[str, str]] = {
