@@ -59,6 +59,12 @@ TEXT = {
         "more": "更多",
         "all": "全部",
         "back": "返回工作台",
+        "campaigns": "活动问答（机器人主动教学）",
+        "campaign_hint": "活动的小讲解或小测验：顾客问到活动（如「双11规则」）时机器人主动发起，在有效期内提供。",
+        "campaign_new": "新建活动问答",
+        "campaign_json": "活动问答（JSON）",
+        "campaign_done": "完成 {completions} 次 · {customers} 位顾客",
+        "campaign_bad_json": "JSON 格式有误：{error}",
     },
     "en": {
         "title": "Knowledge base",
@@ -100,6 +106,13 @@ TEXT = {
         "more": "More",
         "all": "All",
         "back": "Back to the workbench",
+        "campaigns": "Campaign quizzes (the bot teaches the rules)",
+        "campaign_hint": "A campaign's short explainer or quiz: the bot offers it when a customer "
+        "asks about the campaign (e.g. “Double 11 rules”), inside its validity window.",
+        "campaign_new": "New campaign quiz",
+        "campaign_json": "Campaign quiz (JSON)",
+        "campaign_done": "finished {completions} times · {customers} customers",
+        "campaign_bad_json": "Invalid JSON: {error}",
     },
 }
 
@@ -123,3 +136,9 @@ def knowledge_page(request: Request) -> HTMLResponse:
 @router.get("/knowledge/static/knowledge.js")
 def knowledge_script() -> FileResponse:
     return FileResponse(HERE / "static" / "knowledge.js", media_type="text/javascript")
+
+
+@router.get("/knowledge/static/campaigns.js")
+def campaigns_script() -> FileResponse:
+    """The page's campaign-quiz section (kefu.bot.campaigns)."""
+    return FileResponse(HERE / "static" / "campaigns.js", media_type="text/javascript")

@@ -5,6 +5,8 @@ an angry message → a senior agent; the Double 11 quiz, answered with digits, c
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -169,8 +171,21 @@ def test_the_double_11_quiz_runs_in_the_widget_and_is_counted(
     assert (quiz["completions"], quiz["customers"]) == (1, 1)
     [done] = lead.get(f"/bot/campaigns/{quiz['id']}/completions")["items"]
     [customer_row] = lead.get("/customers", q="吴同学")["items"]
-    assert done["customer_id"] == customer_row["id"] and (done["score"], done["max_score"]) == (
-        2,
-        3,
-    )
+    assert done["customer_id"] == customer_row["id"]
+    assert (done["score"], done["max_score"]) == (2, 3)
     assert customer.errors == []  # type: ignore[attr-defined]
+
+    # The knowledge page shows the lead the campaign with its count, and edits it as JSON.
+    page = staff_page(pages, server, lead, "/knowledge")
+    row = page.locator("#campaign-list li", has_text="双11预售规则")
+    expect(row).to_contain_text("完成 1 次 · 1 位顾客")
+    row.click()
+    editor = page.locator("#campaign-json")
+    expect(editor).to_have_value(re.compile('"key": "double11-presale-quiz"'))
+    doc = json.loads(editor.input_value())
+    doc["title"] = "双11预售规则小测验"
+    editor.fill(json.dumps(doc, ensure_ascii=False))
+    page.locator("#campaign-form button[type=submit]").click()
+    renamed = page.locator("#campaign-list li", has_text="双11预售规则小测验")
+    expect(renamed).to_contain_text("v1")  # a new title is not a new version of the quiz
+    assert page.errors == []  # type: ignore[attr-defined]
