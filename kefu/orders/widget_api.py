@@ -41,9 +41,11 @@ def my_order(order_id: OrderId, ctx: CustomerCtx) -> Any:
     return ctx.commit(OrderPageRead.of(views.page(ctx.session, actor=ctx.actor, order_id=order_id)))
 
 
-@router.post("/orders/{order_id}/page-link", response_model=OrderLinkRead)
+@router.get("/orders/{order_id}/page-link", response_model=OrderLinkRead)
 def my_order_link(order_id: OrderId, ctx: CustomerCtx) -> Any:
-    """A short-lived signed link to my order's page (the widget opens it in a new tab)."""
+    """A short-lived signed link to my order's page (the widget opens it in a new tab).
+
+    A GET: it writes nothing (the link is a signature), so it is not a write for flood limits."""
     token, expires = links.issue(
         ctx.session, actor=ctx.actor, order_id=order_id, lifetime=links.LIFETIME_WIDGET
     )

@@ -32,6 +32,7 @@ from tests.matrix.base import CUSTOMER, PUBLIC, Domain, Rule, Seed, const
 
 ACTIONS = "/api/v1/orders/{order_id}/actions"
 WIDGET = "/api/v1/widget/orders/{order_id}/actions"
+LINK = "/api/v1/order-links/orders/{order_id}/actions"
 IMPORT_DOC = {
     "number": "IMPORTED-1",
     "version": 1,
@@ -76,6 +77,13 @@ RULES = {
     ("POST", f"{WIDGET}/price-protection"): CUSTOMER,
     ("POST", f"{WIDGET}/address"): CUSTOMER,
     ("POST", f"{WIDGET}/cancel"): CUSTOMER,
+    ("GET", "/api/v1/widget/orders/{order_id}/page-link"): CUSTOMER,
+    # The signed link's holder, on its one order (tests/orders/test_link_actions.py).
+    ("POST", f"{LINK}/urge"): PUBLIC,
+    ("POST", f"{LINK}/refund"): PUBLIC,
+    ("POST", f"{LINK}/price-protection"): PUBLIC,
+    ("POST", f"{LINK}/address"): PUBLIC,
+    ("POST", f"{LINK}/cancel"): PUBLIC,
 }
 
 

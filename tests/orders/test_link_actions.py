@@ -123,13 +123,13 @@ def test_the_widget_mints_a_short_link_for_my_order_only(client, world, orders, 
     a, _, other = orders
     me = customer_headers(world)
     assert client.get("/api/v1/widget/me", headers=me).status_code == 200
-    r = client.post(f"/api/v1/widget/orders/{a}/page-link", headers=me)
+    r = client.get(f"/api/v1/widget/orders/{a}/page-link", headers=me)
     assert r.status_code == 200, r.text
     link = r.json()
     assert link["page_path"].startswith(f"/o/{world.workspace.key}/")
     page = client.get(link["api_path"])
     assert page.status_code == 200 and page.json()["order"]["number"] == "SO-A"
-    assert client.post(f"/api/v1/widget/orders/{other}/page-link", headers=me).status_code == 404
+    assert client.get(f"/api/v1/widget/orders/{other}/page-link", headers=me).status_code == 404
     now.advance(timedelta(hours=2, seconds=1))  # a widget link lives two hours, not seven days
     assert client.get(link["api_path"]).status_code == 401
 

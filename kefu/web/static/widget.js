@@ -204,7 +204,7 @@
   function openOrder(orderId) {
     // Opened before the request so that popup blockers see the click.
     var tab = window.open("", "_blank");
-    fetch(BASE + "/api/v1/widget/orders/" + orderId + "/page-link", { method: "POST", headers: credentialHeaders() })
+    fetch(BASE + "/api/v1/widget/orders/" + orderId + "/page-link", { headers: credentialHeaders() })
       .then(function (res) { return res.json().then(function (d) { if (!res.ok) throw new Error(d.detail); return d; }); })
       .then(function (link) {
         var url = BASE + link.page_path + "?lang=" + encodeURIComponent(LANG);
