@@ -92,6 +92,14 @@ def test_a_question_about_the_campaign_offers_the_quiz_once(runtime, world, chat
     assert completions(runtime) == []
 
 
+@pytest.mark.parametrize("no", ["不用了", "算了", "No thanks"])
+def test_declining_the_offer_in_words(runtime, world, chat, no):
+    chat.send("双十一有什么活动")
+    replies = chat.send(no)
+    assert replies[0] in ("好的，有问题随时问我。", "OK — ask me anything at any time.")
+    assert chat.conversation().assignee_id is None and chat.queue_entry() is None
+
+
 def test_accepting_the_offer_starts_the_quiz(runtime, world, chat):
     chat.send("双十一有什么活动")
     replies = chat.send("好的")

@@ -29,6 +29,10 @@ from kefu.bot.models import BotCampaign
 RULES = re.compile(
     r"规则|玩法|怎么玩|攻略|测验|小测|答题|问答|\brules?\b|\bquiz\b|how (does|do) .{0,30}work", re.I
 )
+# "No thanks" to the offer, beyond the bot's usual 2/不/no.
+DECLINE = re.compile(
+    r"^\s*(不用了?|不了|算了|不要了?|没兴趣|下次吧?|no,? thanks?|not now)\s*[。.!！]?\s*$", re.I
+)
 DIGIT = re.compile(r"^\s*(?:第\s*)?[0-9一二三四五六七八九]\s*(?:个|项|题|号|条)?\s*[。.!！]?\s*$")
 
 

@@ -211,7 +211,10 @@ def _answer_to_offer(turn: Turn) -> bool:
     text = turn.text
     if kind in ("feedback", "confirm", "campaign_offer"):
         yes = YES.match(text) is not None
-        if not yes and NO.match(text) is None:
+        no = NO.match(text) is not None or (
+            kind == "campaign_offer" and campaign.DECLINE.match(text) is not None
+        )
+        if not yes and not no:
             turn.clear_pending()
             return False
         turn.clear_pending()
