@@ -30,6 +30,7 @@ from kefu.customers.resolution_api import router as merge_suggestions_router
 from kefu.http import errors
 from kefu.http.cors import WidgetCors
 from kefu.http.limits import BodySizeLimit
+from kefu.knowledge.drafting_api import router as drafting_router
 from kefu.knowledge.routes import router as knowledge_router
 from kefu.orders.api import router as orders_router
 from kefu.orders.api import staff_actions as order_actions_router
@@ -80,6 +81,7 @@ ROUTERS = (
     routing_widget_router,
     workbench_router,
     knowledge_router,
+    drafting_router,
     campaigns_router,
 )
 

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     # Community groups: this many distinct members on one topic within the window is a storm.
     storm_members: int = 5
     storm_window_minutes: int = 10
+    # Optional LLM drafting for agents (off unless set): an OpenAI-compatible base URL such as
+    # http://10.0.0.5:8000/v1, the model name it serves, and its key if it wants one.
+    llm_url: str | None = None
+    llm_model: str = "default"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 15.0
 
 
 def get_settings() -> Settings:

@@ -109,6 +109,11 @@ def suggest(
     ]
 
 
+def customer_text(session: Session, conversation_id: int, message_id: int | None) -> str:
+    """The customer's words that `suggest` answered (their latest burst up to `message_id`)."""
+    return _customer_text(session, conversation_id, message_id)[1]
+
+
 def usage(session: Session, workspace_id: int, entry_ids: list[int]) -> dict[int, int]:
     if not entry_ids:
         return {}

@@ -26,7 +26,9 @@ CustomerId = Annotated[int, path_id("customer id")]
 
 @router.get("/workbench", response_class=HTMLResponse)
 def workbench_page(request: Request) -> HTMLResponse:
-    return render(request, "workbench.html")
+    # The "draft with AI" button shows only where the operator configured an LLM endpoint.
+    drafting = bool(request.app.state.settings.llm_url)
+    return render(request, "workbench.html", drafting=drafting)
 
 
 @router.get("/supervisor", response_class=HTMLResponse)

@@ -35,6 +35,8 @@ RULES = {
     ("GET", "/api/v1/knowledge/export"): Rule(Perm.read),
     ("GET", S): Rule(Perm.read),
     ("POST", f"{S}/{{entry_id}}/used"): Rule(Perm.converse, 201),
+    # Drafting is off in the matrix (no LLM configured): allowed roles get its 409.
+    ("POST", "/api/v1/conversations/{conversation_id}/draft"): Rule(Perm.converse, 409),
 }
 
 

@@ -1,6 +1,6 @@
 // The conversation pane's side panels: knowledge suggestions and the customer's timeline.
 
-import { api, clear, el, optional, t, when } from "./common.js";
+import { api, clear, el, optional, t, toast, when } from "./common.js";
 import { insertText, state } from "./workbench.js";
 
 const $ = (id) => document.getElementById(id);
@@ -27,6 +27,25 @@ export async function loadSuggestions(conv) {
         el("span", { class: "chip" }, `${Math.round((s.confidence || 0) * 100)}%`),
         el("span", { class: "excerpt" }, s.answer))));
   }
+  if (items.length && card.dataset.drafting === "1") list.append(draftButton(conv));
+}
+
+/** An LLM draft from these answers (the operator's endpoint), into the reply box to edit. */
+function draftButton(conv) {
+  const button = el("button", { type: "button", class: "link", id: "btn-draft" }, t("Draft a reply with AI"));
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const draft = await api(`/api/v1/conversations/${conv.id}/draft`, { method: "POST" });
+      if (draft.text) insertText(draft.text);
+      else toast(t("The knowledge base has no answer to draft from."));
+    } catch (err) {
+      toast(err.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return el("li", { class: "suggestion draft" }, button);
 }
 
 let suggestTimer = null;
