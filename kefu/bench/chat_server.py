@@ -22,6 +22,9 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+# base address -> the child's pid, while it serves (for `cpu_seconds`).
+_PIDS: dict[str, int] = {}
+
 
 async def _echo(ws: WebSocket) -> None:
     await ws.accept()
@@ -66,8 +69,10 @@ def serve(app: str, env: dict[str, str] | None = None) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"bench server ({app}) did not start")
             time.sleep(0.1)
+        _PIDS[base] = proc.pid
         yield base
     finally:
+        _PIDS.pop(base, None)
         if proc.poll() is None:
             proc.terminate()
             try:
@@ -75,6 +80,23 @@ def serve(app: str, env: dict[str, str] | None = None) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def cpu_seconds(base: str) -> float:
+    """CPU time (user + system, every thread) the server at `base` has used so far; 0 if unknown.
+
+    Unlike wall-clock figures this hardly moves with what else the machine runs.
+    """
+    pid = _PIDS.get(base)
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After "pid (comm)": state is field 3, utime and stime fields 14 and 15 (clock ticks).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

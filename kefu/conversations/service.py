@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import Table, bindparam, inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kefu import clock, events
 from kefu.auth.actor import Actor
@@ -26,6 +32,12 @@ CHANNEL = ("渠道", "channel")
 CUSTOMER = ("客户", "customer")
 STAFF = ("员工", "staff member")
 EXCERPT = 140
+# tenancy.get_scoped's query for a conversation, built once (see `access`).
+_ONE_OF_WORKSPACE = select(Conversation).where(
+    Conversation.workspace_id == bindparam("workspace_id"),
+    Conversation.id == bindparam("conversation_id"),
+)
+_SCOPED = {False: _ONE_OF_WORKSPACE, True: _ONE_OF_WORKSPACE.with_for_update()}
 
 
 def access(
@@ -34,10 +46,11 @@ def access(
     """The conversation if the actor may see it: staff of its workspace, or the customer in it."""
     if actor.kind != "customer":
         require(actor, Perm.read)
-    conv = get_scoped(
-        session, Conversation, conversation_id, actor, what=CONVERSATION, for_update=for_update
-    )
-    if actor.kind == "customer" and conv.customer_id != actor.id:
+    # tenancy.get_scoped's query, built once: it runs on every chat message, and building it per
+    # call cost as much as running it.
+    params = {"workspace_id": actor.workspace_id, "conversation_id": conversation_id}
+    conv = session.scalars(_SCOPED[for_update], params).first()
+    if conv is None or (actor.kind == "customer" and conv.customer_id != actor.id):
         raise not_found(*CONVERSATION)
     return conv
 
@@ -112,6 +125,15 @@ def list_for_customer(
     return paginate(session, stmt, Conversation.id, limit=limit, cursor=cursor)
 
 
+@dataclass(frozen=True)
+class Posted:
+    """A message appended (or found again by its client_msg_id) and its conversation as now."""
+
+    message: Message
+    conversation: Conversation
+    created: bool
+
+
 def post_message(
     session: Session,
     *,
@@ -122,17 +144,36 @@ def post_message(
     client_msg_id: str | None = None,
 ) -> tuple[Message, bool]:
     """Append a message; returns (message, created). A repeated client_msg_id returns the first."""
+    posted = post(
+        session,
+        actor=actor,
+        conversation_id=conversation_id,
+        body=body,
+        internal=internal,
+        client_msg_id=client_msg_id,
+    )
+    return posted.message, posted.created
+
+
+def post(
+    session: Session,
+    *,
+    actor: Actor,
+    conversation_id: int,
+    body: str,
+    internal: bool = False,
+    client_msg_id: str | None = None,
+) -> Posted:
+    """`post_message`, also handing back the conversation it loaded (no second read for callers).
+
+    The hot path of every chat message, so it is written in few, cached statements: the message
+    is one `INSERT … ON CONFLICT DO NOTHING RETURNING id` (a repeated client_msg_id inserts
+    nothing, and only then is the stored one read), the conversation's counters one `UPDATE …
+    RETURNING`, and both rows are then known to the session as written — nothing is read back.
+    """
     if actor.kind == "staff":
         require(actor, Perm.converse)
     conv = access(session, actor=actor, conversation_id=conversation_id)
-    if client_msg_id is not None:
-        existing = session.scalars(
-            select(Message).where(
-                Message.conversation_id == conv.id, Message.client_msg_id == client_msg_id
-            )
-        ).first()
-        if existing is not None:
-            return existing, False
     # Channels without a schema (mail bodies, group webhooks, the bot's echoes) may carry NUL,
     # which PostgreSQL refuses in text: shown as U+FFFD rather than a failed write.
     body = body.replace("\x00", "\ufffd")
@@ -148,34 +189,77 @@ def post_message(
         else Direction.outbound
     )
     now = clock.now()
-    msg = Message(
-        workspace_id=actor.workspace_id,
-        conversation_id=conv.id,
-        direction=direction,
-        author_kind=author,
-        author_staff_id=actor.id if actor.kind == "staff" else None,
-        body=body,
-        client_msg_id=client_msg_id,
-        created_at=now,
-    )
+    values = {
+        "workspace_id": actor.workspace_id,
+        "conversation_id": conv.id,
+        "direction": direction,
+        "author_kind": author,
+        "author_staff_id": actor.id if actor.kind == "staff" else None,
+        "body": body,
+        "client_msg_id": client_msg_id,
+        "created_at": now,
+    }
+    session.flush()  # whatever the caller left pending goes first, as a flush here always did
+    conn = session.connection(bind_arguments={"mapper": Message})
+    postgres = conn.dialect.name == "postgresql"
+    message_id = conn.execute(_INSERT_MESSAGE[postgres], values).scalar()
+    if message_id is None:
+        # The unique (conversation_id, client_msg_id) was taken: a resend of a stored message
+        # (on PostgreSQL, committed meanwhile by another connection: the insert waited for it).
+        existing = session.scalars(
+            select(Message).where(
+                Message.conversation_id == conv.id, Message.client_msg_id == client_msg_id
+            )
+        ).one()
+        return Posted(existing, conv, created=False)
+    # A customer writing into a closed conversation reopens it rather than talking to nobody.
+    reopen = conv.status is ConversationStatus.closed and direction is Direction.inbound
+    # The count in SQL, not Python: two messages landing at once must both count.
+    count = conn.execute(
+        _COUNT_REOPEN if reopen else _COUNT, {"conversation_id": conv.id, "now": now}
+    ).scalar_one()
+    set_committed_value(conv, "message_count", count)
+    set_committed_value(conv, "last_message_at", now)
+    if reopen:
+        set_committed_value(conv, "status", ConversationStatus.open)
+        set_committed_value(conv, "closed_at", None)
+    msg = Message(id=message_id, **values)
+    # Written already: the session takes it as persistent, as if loaded (no INSERT at flush).
+    # SQLite hands out again the id of a row a rolled-back SAVEPOINT took back (a bot turn that
+    # failed), whose instance the session may still hold: the new row is the one that exists.
+    stale = session.identity_map.get(_MESSAGE_MAPPER.identity_key_from_primary_key((message_id,)))
+    if stale is not None:
+        session.expunge(stale)
+    make_transient_to_detached(msg)
     session.add(msg)
-    # In SQL, not Python: two messages landing at once must both count.
-    conv.message_count = Conversation.message_count + 1
-    conv.last_message_at = now
-    if conv.status is ConversationStatus.closed and direction is Direction.inbound:
-        # A customer writing into a closed conversation reopens it rather than talking to nobody.
-        conv.status = ConversationStatus.open
-        conv.closed_at = None
-    session.flush()
     events.record(
         session,
         actor=actor,
         type="message.note_added" if internal else "message.created",
         customer_id=conv.customer_id,
         conversation_id=conv.id,
-        payload={"message_id": msg.id, "direction": direction.value, "excerpt": body[:EXCERPT]},
+        payload={"message_id": message_id, "direction": direction.value, "excerpt": body[:EXCERPT]},
     )
-    return msg, True
+    return Posted(msg, conv, created=True)
+
+
+_MESSAGE_MAPPER = inspect(Message)
+_messages = cast(Table, Message.__table__)
+_conversations = cast(Table, Conversation.__table__)
+# (PostgreSQL?) -> the insert; both dialects spell ON CONFLICT the same, but each needs its own.
+_INSERT_MESSAGE = {
+    postgres: (pg_insert if postgres else sqlite_insert)(_messages)
+    .on_conflict_do_nothing(index_elements=["conversation_id", "client_msg_id"])
+    .returning(_messages.c.id)
+    for postgres in (False, True)
+}
+_COUNT = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("conversation_id"))
+    .values(message_count=_conversations.c.message_count + 1, last_message_at=bindparam("now"))
+    .returning(_conversations.c.message_count)
+)
+_COUNT_REOPEN = _COUNT.values(status=ConversationStatus.open, closed_at=None)
 
 
 _AUTHOR = {

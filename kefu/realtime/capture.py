@@ -2,8 +2,9 @@
 
 Subscribers get the `Event` only (a message id and an excerpt). Reading the message back would
 cost a query per message, and on SQLite it would wait for the write lock the dispatcher is still
-holding in the same thread. So the session remembers, at flush, the messages it inserted and the
-attachment links it made, as JSON; at commit that goes to a thread-local the subscriber reads.
+holding in the same thread. So the session remembers the messages it inserted (as
+`conversations.post` hands them over, or at flush) and the attachment links it made, as JSON; at
+commit that goes to a thread-local the subscriber reads.
 A rollback drops it with the session's transaction.
 """
 
@@ -32,6 +33,7 @@ _MESSAGE_FIELDS = (
     "created_at",
 )
 _CONVERSATION_FIELDS = ("assignee_id", "customer_id", "status")
+_CONVERSATION_MAPPER = inspect(Conversation)
 _local = threading.local()
 
 
@@ -63,27 +65,36 @@ def _stash(session: Session) -> dict[str, Any]:
     return stash
 
 
+def _remember_message(session: Session, msg: Message) -> dict[str, Any] | None:
+    # Only loaded attributes are read (never a lazy load inside a flush).
+    data = msg.__dict__
+    if not all(name in data for name in _MESSAGE_FIELDS):
+        return None
+    stash = _stash(session)
+    entry: dict[str, Any] = {"fields": {n: data[n] for n in _MESSAGE_FIELDS}, "attachments": []}
+    conv = session.identity_map.get(
+        _CONVERSATION_MAPPER.identity_key_from_primary_key((data["conversation_id"],))
+    )
+    if conv is not None:
+        entry["conversation"] = _meta(conv)
+    stash["messages"][data["id"]] = entry
+    return stash
+
+
+@sa_event.listens_for(Session, "detached_to_persistent")
+def _written(session: Session, obj: object) -> None:
+    # `conversations.post` inserts a message in Core and hands the session the written instance.
+    if isinstance(obj, Message):
+        _remember_message(session, obj)
+
+
 @sa_event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _ctx: Any) -> None:
-    # The new/dirty lists still show the flushed objects here; only loaded attributes are read
-    # (never a lazy load inside a flush).
+    # The new/dirty lists still show the flushed objects here.
     stash: dict[str, Any] | None = None
     for obj in chain(session.new, session.dirty):
         if isinstance(obj, Message) and obj in session.new:
-            data = obj.__dict__
-            if not all(name in data for name in _MESSAGE_FIELDS):
-                continue
-            stash = stash or _stash(session)
-            entry: dict[str, Any] = {
-                "fields": {n: data[n] for n in _MESSAGE_FIELDS},
-                "attachments": [],
-            }
-            conv = session.identity_map.get(
-                inspect(Conversation).identity_key_from_primary_key((data["conversation_id"],))
-            )
-            if conv is not None:
-                entry["conversation"] = _meta(conv)
-            stash["messages"][data["id"]] = entry
+            stash = _remember_message(session, obj) or stash
         elif isinstance(obj, Attachment) and obj.__dict__.get("message_id") is not None:
             stash = stash or _stash(session)
             msg = stash["messages"].get(obj.__dict__["message_id"])

@@ -149,14 +149,42 @@ class Sent:
 def send(session: Session, actor: Actor, frame: SendMessage) -> Sent:
     """Store the message once per client_msg_id (a resend gets the stored one), then commit."""
     try:
-        return _send(session, actor, frame)
+        sent = _store(session, actor, frame)
+        session.commit()
     except IntegrityError:
         # The same client_msg_id committed by another connection a moment ago: it is stored.
         session.rollback()
-        return _send(session, actor, frame)
+        sent = _store(session, actor, frame)
+        session.commit()
+    return sent
 
 
-def _send(session: Session, actor: Actor, frame: SendMessage) -> Sent:
+def send_many(session: Session, sends: list[tuple[Actor, SendMessage]]) -> list[Sent | Exception]:
+    """Group commit: several sends stored in one transaction, the outcome of each in order.
+
+    Nothing is acknowledged before the commit that stores it. Should any of them fail (refused,
+    say), that transaction is rolled back and each is sent on its own, as `send` would, so one
+    refused message never takes the others with it; its exception is its outcome.
+    """
+    if len(sends) > 1:
+        try:
+            stored = [_store(session, actor, frame) for actor, frame in sends]
+            session.commit()
+            return list(stored)
+        except Exception:
+            session.rollback()
+    outcomes: list[Sent | Exception] = []
+    for actor, frame in sends:
+        try:
+            outcomes.append(send(session, actor, frame))
+        except Exception as exc:
+            session.rollback()
+            outcomes.append(exc)
+    return outcomes
+
+
+def _store(session: Session, actor: Actor, frame: SendMessage) -> Sent:
+    """The message stored in the session's transaction (not committed) and what to answer."""
     # post_message checks the actor may write there (the same 404 for others' conversations).
     conv_id = frame.conversation_id
     if actor.kind == "customer":
@@ -167,7 +195,7 @@ def _send(session: Session, actor: Actor, frame: SendMessage) -> Sent:
         if conv_id is None:
             raise NotFound("conversation.not_found", zh="会话不存在", en="conversation not found")
         internal = frame.internal
-    msg, created = conversations.post_message(
+    posted = conversations.post(
         session,
         actor=actor,
         conversation_id=conv_id,
@@ -175,8 +203,7 @@ def _send(session: Session, actor: Actor, frame: SendMessage) -> Sent:
         internal=internal,
         client_msg_id=frame.client_msg_id,
     )
-    conv = session.get(Conversation, msg.conversation_id)  # loaded by post_message: no query
-    assert conv is not None
+    msg, conv, created = posted.message, posted.conversation, posted.created
     if actor.kind != "customer" and created and not internal and conv.assignee_id != actor.id:
         # Refused after the fact: the session is not committed, so nothing of it stays. (A resend
         # of a message already stored is acknowledged, whoever has the conversation now.)
@@ -195,7 +222,6 @@ def _send(session: Session, actor: Actor, frame: SendMessage) -> Sent:
             ticket = offline.leave_message(session, conv, frame.body)
             queue = None
     meta = loads.conversation_meta(conv)
-    session.commit()
     ack = {"type": "ack", "client_msg_id": frame.client_msg_id, "message": message[0]}
     return Sent(ack=ack, conversation=meta, queue=queue, ticket=ticket)
 

@@ -21,7 +21,10 @@ import anyio.to_thread
 from anyio import CapacityLimiter
 from sqlalchemy import make_url
 
-from kefu.realtime import capture, loads
+from kefu.auth.actor import Actor
+from kefu.realtime import capture, chat, loads
+from kefu.realtime.grouped import GroupedSends
+from kefu.realtime.protocol import SendMessage
 from kefu.timeline.models import Event
 
 if TYPE_CHECKING:
@@ -71,6 +74,7 @@ class Hub:
         self._redis_sub: Any = None
         self._start_lock: asyncio.Lock | None = None
         self.limiter: CapacityLimiter | None = None
+        self.sends: GroupedSends | None = None  # on SQLite: group commit of the sockets' sends
         self.on_stop: Callable[[], Awaitable[None]] | None = None  # the flood limits' Redis
         runtime.dispatcher.subscribe("*", self.on_event)
 
@@ -134,6 +138,8 @@ class Hub:
             self._queue = asyncio.Queue()
             sqlite = self.runtime.engine.dialect.name == "sqlite"
             self.limiter = CapacityLimiter(1 if sqlite else 40)
+            if sqlite:
+                self.sends = GroupedSends(self.db)
             if self.redis_url:
                 pubsub = self._redis_async().pubsub()
                 await pubsub.subscribe(self.channel)
@@ -253,6 +259,14 @@ class Hub:
             for conn in list(self.staff.get(ws, ())):
                 if conn.supervisor:
                     conn.push(frame)
+
+    async def send(self, actor: Actor, frame: SendMessage) -> chat.Sent:
+        """`chat.send` in a worker thread: on SQLite grouped with the sends queued meanwhile
+        (one transaction, each acknowledged after its commit); on PostgreSQL each on its own,
+        many at once."""
+        if self.sends is not None:
+            return await self.sends.send(actor, frame)
+        return await self.db(chat.send, actor, frame)
 
     def _load(self, fn: Callable[..., T], *args: Any) -> T:
         with self.runtime.sessions() as session:

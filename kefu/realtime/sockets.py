@@ -204,7 +204,7 @@ async def _send(
         return
     conn.pending.add(frame.client_msg_id)
     try:
-        sent = await hub.db(chat.send, actor, frame)
+        sent = await hub.send(actor, frame)
     except DomainError as exc:
         conn.send(protocol.error_frame(exc, conn.lang, client_msg_id=frame.client_msg_id))
         return

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from kefu import clock, events
@@ -37,17 +37,25 @@ def _ticket(session: Session, ev: Event) -> Ticket | None:
     return session.get(Ticket, ev.ticket_id) if ev.ticket_id else None
 
 
+# Run on every message, so built once (no per-call statement building), and in Core: most
+# conversations have no open ticket, and then no ORM loading is set up for none.
+_OPEN_TICKET_IDS = (
+    select(TicketConversation.ticket_id)
+    .join(Ticket, Ticket.id == TicketConversation.ticket_id)
+    .where(
+        TicketConversation.conversation_id == bindparam("conversation_id"),
+        Ticket.status.in_(sorted(OPEN_STATUSES)),
+    )
+    .order_by(TicketConversation.ticket_id)
+)
+_TICKETS = select(Ticket).where(Ticket.id.in_(bindparam("ids", expanding=True))).order_by(Ticket.id)
+
+
 def _open_tickets_of(session: Session, conversation_id: int) -> list[Ticket]:
-    linked = select(TicketConversation.ticket_id).where(
-        TicketConversation.conversation_id == conversation_id
-    )
-    return list(
-        session.scalars(
-            select(Ticket)
-            .where(Ticket.id.in_(linked), Ticket.status.in_(OPEN_STATUSES))
-            .order_by(Ticket.id)
-        )
-    )
+    session.flush()  # Core below: what the transaction has pending counts, as with autoflush
+    conn = session.connection(bind_arguments={"mapper": Ticket})
+    ids = list(conn.execute(_OPEN_TICKET_IDS, {"conversation_id": conversation_id}).scalars())
+    return list(session.scalars(_TICKETS, {"ids": ids})) if ids else []
 
 
 @events.react(
@@ -155,9 +163,13 @@ def _message(session: Session, ev: Event) -> None:
             ref=f"message:{ev.payload.get('message_id')}",
         )
         return
-    body = (
-        session.scalar(select(Message.body).where(Message.id == ev.payload.get("message_id"))) or ""
-    )
+    if not tickets:
+        return  # a chat with no open ticket: no clock to move, nobody to tell
+    # The message the transaction just wrote: the session holds it (no read), unless it was
+    # written elsewhere.
+    message_id = ev.payload.get("message_id")
+    message = session.get(Message, message_id) if message_id is not None else None
+    body = message.body if message is not None else ""
     demand = escalation.asks_for_escalation(body)
     for ticket in tickets:
         tracking.on_customer_message(session, ticket)
