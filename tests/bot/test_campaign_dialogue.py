@@ -124,6 +124,17 @@ def test_a_helpful_kb_answer_about_the_campaign_is_followed_by_the_offer(runtime
     assert chat.send("1")[0].startswith("双11预售三步走")
 
 
+def test_rules_the_kb_answers_get_the_answer_first(runtime, world, chat):
+    with runtime.sessions() as s:
+        make_entry(s, world, "双11期间退货规则是什么？", "双11商品同样支持七天无理由退货。")
+        s.commit()
+    replies = chat.send("双11期间退货规则是什么？")
+    assert "双11商品同样支持七天无理由退货。" in replies
+    assert not any("题" in r for r in replies)
+    replies = chat.send("1")  # it helped: now the quiz is offered
+    assert replies[0].startswith("很高兴") and "小问答" in replies[1]
+
+
 def test_a_number_out_of_range_asks_again_and_keeps_the_quiz(runtime, world, chat):
     chat.send("双11规则")
     assert chat.send("5")[0] == "请回复 1–2 中的一个序号。"

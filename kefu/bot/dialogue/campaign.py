@@ -5,7 +5,8 @@ had to ask later. Here a published campaign (kefu.bot.campaigns) is
 
 - started at once when the customer asks for its rules ("双11规则", "Double 11 rules": one of the
   campaign's keywords and a word for rules), checked before the order flows so that "双11价保规则"
-  teaches rather than asks "which order?";
+  teaches rather than asks "which order?" — unless the knowledge base answers that very question
+  ("双11期间退货规则"): then the answer, and the offer once it helped;
 - offered ("回复 1 开始") when a message is about the campaign and no sure KB answer exists, or
   after a KB answer about it helped — once per conversation, so the bot does not nag;
 - run as numbered options like every other choice the bot offers; anything but a number leaves
@@ -51,15 +52,9 @@ def about(turn: Turn) -> BotCampaign | None:
     return None
 
 
-def on_request(turn: Turn) -> bool:
-    """ "双11规则": start the campaign's quiz now. False when the message asks no such thing."""
-    if not RULES.search(turn.text):
-        return False
-    campaign = about(turn)
-    if campaign is None:
-        return False
-    start(turn, campaign)
-    return True
+def requested(turn: Turn) -> BotCampaign | None:
+    """The campaign whose rules the message asks for ("双11规则", "Double 11 rules"), if any."""
+    return about(turn) if RULES.search(turn.text) else None
 
 
 def offered_before(turn: Turn, campaign: BotCampaign) -> bool:

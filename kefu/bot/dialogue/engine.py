@@ -116,7 +116,15 @@ def decide(turn: Turn) -> None:
         _failed(turn)
         return
     # "双11规则": before the order flows, which "价保规则" would otherwise start.
-    if campaign.on_request(turn):
+    asked = campaign.requested(turn)
+    if asked is not None:
+        found = _kb(turn)
+        if found and found[0].confidence >= FAQ_SURE:
+            _give(turn, found[0])  # the shop answered this very question ("双11退货规则")
+            if not campaign.offered_before(turn, asked):
+                turn.set(campaign_after=asked.id)
+        else:
+            campaign.start(turn, asked)
         return
     numbers = entities.order_numbers(text)
     # Classified without the order number: a long digit string says nothing about the intent.
