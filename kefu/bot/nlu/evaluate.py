@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from kefu.bot.nlu.intent import IntentModel
+from kefu.bot.nlu.intent import DEFAULT_SVM_C, IntentModel
 from kefu.bot.nlu.pairs import PairModel
 
 LATENCY_SAMPLES = 300
@@ -145,6 +145,11 @@ def evaluate_intents(
     }
     if use_oos:
         result["oos_threshold"] = round(model.threshold, 4)
+        # What the training-data cross-validation expected at that threshold, to set beside the
+        # test figures (a gap means the test traffic differs from the training examples).
+        result["oos_threshold_cv"] = model.threshold_report
+    if model.svm_c != DEFAULT_SVM_C:
+        result["svm_c"] = model.svm_c
     return result
 
 
