@@ -38,6 +38,12 @@ def test_one_json_object_with_runs_echo_ratio_and_goal(result):
         assert figures["undelivered"] == 0
         assert figures["delivered"] == figures["sent"]
     assert setup["saturation"]["delivered"] > 0
+    for figures in setup["per_message"].values():
+        assert figures["messages"] > 0
+        assert _number(figures["cpu_ms_per_message"])
+        assert 0 < figures["statements_per_message"] <= 8  # tests/realtime/test_statements.py
+    for figures in [*setup["open_loop"], setup["saturation"]]:
+        assert _number(figures["server_cpu_ms_per_message"])
     assert _number(setup["saturation"]["ratio_to_echo"])
     assert result["echo"]["messages"] > 0 and _number(result["echo"]["messages_per_s"])
     assert set(result["goal"]) == {"p99_ms_at_top_level_one_process", "target_ms", "met"}

@@ -13,6 +13,11 @@ decision itself is `kefu bench routing`'s subject.
 3. the ceiling: a bare Starlette WebSocket echo under the same 100 closed-loop clients; the
    saturation figure is also given as a ratio to it.
 
+Each setup also reports what one message costs the database side in-process (`per_message`: CPU
+ms of the thread and statements, alone and in groups as SQLite's group commit stores them), and
+each run the server processes' CPU ms per delivered message: figures the machine's other load
+moves far less than the latencies.
+
 One kefu process on SQLite; with KEFU_BENCH_PG_URL (an admin URL) and Redis reachable at
 KEFU_BENCH_REDIS_URL (default redis://127.0.0.1:6379/0) also two processes on PostgreSQL +
 Redis, customers connected to one and agents to the other.
@@ -50,6 +55,8 @@ SATURATION_CLIENTS = 100
 SATURATION_S = 10.0
 GRACE_S = 15.0
 GOAL_P99_MS = 50.0
+PER_MESSAGE_N = 300
+PER_MESSAGE_GROUP = 10
 PG_ENV = "KEFU_BENCH_PG_URL"
 REDIS_ENV = "KEFU_BENCH_REDIS_URL"
 UNLIMITED = {
@@ -302,6 +309,73 @@ def _figures(run: Run, n: int, sent: int, wall: float, cpu: float) -> dict[str, 
     }
 
 
+def per_message(url: str, n: int = PER_MESSAGE_N, group: int = PER_MESSAGE_GROUP) -> dict[str, Any]:
+    """One message's cost in this process, no sockets: `chat.send` for customers of assigned
+    chats (the realtime subscriber listening, as in `kefu serve`), then the same messages in
+    groups (`chat.send_many`, SQLite's group commit). CPU time of this thread — which the
+    machine's other load moves far less than latencies — and statements per message."""
+    from sqlalchemy import event, select
+
+    from kefu.config import Settings
+    from kefu.conversations.models import Conversation
+    from kefu.realtime import chat
+    from kefu.realtime.hub import Hub
+    from kefu.realtime.protocol import SendMessage
+    from kefu.runtime import build
+
+    rt = build(Settings(database_url=url, worker_in_process=False))
+    Hub(rt)
+    statements = [0]
+
+    def count(*_: Any) -> None:
+        statements[0] += 1
+
+    try:
+        with rt.sessions() as s:
+            convs = s.execute(
+                select(Conversation.workspace_id, Conversation.customer_id, Conversation.id)
+                .where(Conversation.assignee_id.is_not(None))
+                .order_by(Conversation.id)
+                .limit(50)
+            ).all()
+        sends = [
+            (
+                Actor.customer(ws, customer),
+                SendMessage(
+                    type="message", conversation_id=conv, client_msg_id=f"p{k}", body="在吗"
+                ),
+            )
+            for k, (ws, customer, conv) in enumerate(convs[i % len(convs)] for i in range(2 * n))
+        ]
+        for actor, frame in sends[:20]:  # warm: first-use set-up is not the subject
+            with rt.sessions() as s:
+                chat.send(s, actor, frame)
+        event.listen(rt.engine, "before_cursor_execute", count)
+        t0 = time.thread_time()
+        for actor, frame in sends[20:n]:
+            with rt.sessions() as s:
+                chat.send(s, actor, frame)
+        one = (time.thread_time() - t0, statements[0], n - 20)
+        statements[0] = 0
+        t0 = time.thread_time()
+        for k in range(n, 2 * n, group):
+            with rt.sessions() as s:
+                chat.send_many(s, sends[k : k + group])
+        grouped = (time.thread_time() - t0, statements[0], n)
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", count)
+        rt.close()
+
+    def figures(cpu: float, stmts: int, msgs: int) -> dict[str, Any]:
+        return {
+            "messages": msgs,
+            "cpu_ms_per_message": round(cpu / msgs * 1000, 3),
+            "statements_per_message": round(stmts / msgs, 2),
+        }
+
+    return {"send": figures(*one), f"send_many_{group}": figures(*grouped)}
+
+
 def _measure(
     cust_base: str, agent_base: str, shop: Shop, levels: list[int], duration: float, sat: int
 ) -> dict[str, Any]:
@@ -333,22 +407,27 @@ def run(scale: float = 1.0) -> dict[str, Any]:
     result["echo"] = echo
     with scratch_sqlite() as url:
         shop = seed(url, max(levels), n_agents)
+        cost = per_message(url, max(40, round(PER_MESSAGE_N * scale)))
         env = {**UNLIMITED, "KEFU_DATABASE_URL": url}
         env.pop("KEFU_REDIS_URL", None)
         with serve("kefu", env) as base:
             one = _measure(base, base, shop, levels, duration, sat)
-        result["setups"].append({"setup": "1 process, SQLite, in-process hub", **one})
+        result["setups"].append(
+            {"setup": "1 process, SQLite, in-process hub", "per_message": cost, **one}
+        )
     pg_admin = os.environ.get(PG_ENV)
     if pg_admin:
         redis_url = os.environ.get(REDIS_ENV, "redis://127.0.0.1:6379/0")
         with scratch_postgres(pg_admin, "kefu_bench_chat") as url:
             shop = seed(url, max(levels), n_agents)
+            cost = per_message(url, max(40, round(PER_MESSAGE_N * scale)))
             env = {**UNLIMITED, "KEFU_DATABASE_URL": url, "KEFU_REDIS_URL": redis_url}
             with serve("kefu", env) as a, serve("kefu", env) as b:
                 two = _measure(a, b, shop, levels, duration, sat)
             result["setups"].append(
                 {
                     "setup": "2 processes, PostgreSQL + Redis (customers on one, agents on other)",
+                    "per_message": cost,
                     **two,
                 }
             )
