@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kefu.auth.models import Role
+from kefu.bot.dialogue import state as bot_state
 from kefu.conversations import service as conversations
 from kefu.conversations.models import Message
 from kefu.customers.models import Customer
@@ -306,3 +307,27 @@ def test_supervisors_see_presence_agents_do_not(client, shop, rt):
         assert "load" in frame
         ag.send_json({"type": "ping"})
         assert all(f["type"] != "presence" for f in expect(ag, "pong")["skipped"])
+
+
+def test_a_chat_the_bot_answers_is_no_queue_place_and_no_ticket(client, shop, rt):
+    # Nobody online, but the bot answers first: the customer talks to it, not to a queue.
+    with rt.sessions() as s:
+        bot_state.switch_on(s.merge(shop.chat))
+        s.commit()
+    with client.websocket_connect(WIDGET) as cust:
+        customer_hello(cust, shop, token=shop_token(shop, "M-bot"))
+        send(cust, "你好", "bot-1")
+        ack = expect(cust, "ack")
+        reply = expect(cust, "message")["message"]
+        assert reply["author_kind"] == "bot"
+        cust.send_json({"type": "ping"})
+        seen = [f["type"] for f in expect(cust, "pong")["skipped"]] + [
+            f["type"] for f in ack["skipped"]
+        ]
+        assert "queue" not in seen and "ticket" not in seen
+    with rt.sessions() as s:
+        conv_id = ack["message"]["conversation_id"]
+        linked = s.scalars(
+            select(TicketConversation).where(TicketConversation.conversation_id == conv_id)
+        ).all()
+        assert linked == []
