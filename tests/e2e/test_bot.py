@@ -100,6 +100,13 @@ def test_order_questions_price_protection_and_handoff_with_summary(
 
     say(customer, "我的快递到哪了")
     expect(bot(customer, "您有多个订单，请问是哪一个？")).to_be_visible()
+    # The question stays above its answer, though the bot may answer before the ack arrives.
+    order = customer.locator(f"{WIDGET} .msg").evaluate_all(
+        "(ms) => ms.map((m) => (m.classList.contains('inbound') ? 'in:' : 'out:') + m.textContent)"
+    )
+    asked = next(i for i, m in enumerate(order) if m.startswith("in:") and "我的快递到哪了" in m)
+    answered = next(i for i, m in enumerate(order) if "您有多个订单" in m)
+    assert asked < answered, order
     listing = bot(customer, shipped)
     expect(listing).to_contain_text(dropped)  # both of her orders, numbered
     lines = listing.inner_text().splitlines()

@@ -236,12 +236,14 @@
     return img;
   }
 
-  function draw(m) {
+  function draw(m, at) {
     if (m.id && state.shownIds[m.id]) return false;
     if (m.id) state.shownIds[m.id] = true;
     var node = bubble(m);
     node.setAttribute("data-id", m.id || "");
-    ui.log.appendChild(node);
+    // A stored message takes its pending bubble's place: the bot's answer may arrive before the ack.
+    if (at) at.replaceWith(node);
+    else ui.log.appendChild(node);
     ui.log.scrollTop = ui.log.scrollHeight;
     return true;
   }
@@ -275,17 +277,16 @@
       state.conversationId = m.conversation_id;
       store.set("conversation", m.conversation_id);
     }
-    if (m.client_msg_id && dropFromOutbox(m.client_msg_id)) {
-      var p = pendingNode(m.client_msg_id);
-      if (p) p.remove();
-    }
-    if (draw(m)) {
+    var p = m.client_msg_id && dropFromOutbox(m.client_msg_id) ? pendingNode(m.client_msg_id) : null;
+    if (draw(m, p)) {
       remember(m);
       if (!state.open && m.direction !== "inbound") {
         state.unread += 1;
         ui.badge.textContent = String(state.unread);
         ui.badge.removeAttribute("hidden");
       }
+    } else if (p) {
+      p.remove(); // shown already (from history): only the pending copy goes
     }
   }
 
@@ -504,10 +505,10 @@
   function handle(f) {
     if (f.type === "welcome") welcome(f);
     else if (f.type === "ack") {
-      dropFromOutbox(f.client_msg_id);
+      if (f.message) received(f.message); // in the pending bubble's place
       var p = pendingNode(f.client_msg_id);
+      dropFromOutbox(f.client_msg_id);
       if (p) p.remove();
-      if (f.message) received(f.message);
     } else if (f.type === "message") {
       if (f.message) received(f.message);
       ui.typing.setAttribute("hidden", "");
