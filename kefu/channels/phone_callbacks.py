@@ -31,6 +31,7 @@ from kefu.customers import service as customers
 from kefu.customers.models import CustomerIdentity, IdentityKind
 from kefu.errors import Conflict, DomainError, Invalid, NotFound
 from kefu.privacy import mask_phone
+from kefu.routing import service as routing
 from kefu.sla import promises
 from kefu.sla.models import Promise, PromiseKind, PromiseStatus
 from kefu.tenancy import get_scoped, paginate, scoped
@@ -229,11 +230,7 @@ def _callback_conversation(
 
 
 def _route(session: Session, system: Actor, conversation_id: int) -> None:
-    """Hand the callback to routing like a chat waiting for a human, if routing is installed."""
-    try:
-        from kefu.routing import service as routing
-    except ImportError:  # routing lands separately; the task and its promise stand without it
-        return
+    """Hand the callback to routing like a chat waiting for a human."""
     try:
         with session.begin_nested():
             routing.need_human(session, system, conversation_id, "callback")

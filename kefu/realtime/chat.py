@@ -21,6 +21,7 @@ from kefu.customers import service as customers
 from kefu.errors import Conflict, DomainError, NotFound, Unauthorized
 from kefu.realtime import loads, offline, visitor, waiting
 from kefu.realtime.protocol import CustomerHello, SendMessage
+from kefu.routing import presence
 
 UNKNOWN_WORKSPACE = Unauthorized(
     "widget.bad_token",
@@ -263,10 +264,6 @@ def is_supervisor(actor: Actor) -> bool:
 
 def touch(session: Session, actor: Actor) -> None:
     """A staff socket's heartbeat: the agent is active (routing's auto-away starts over)."""
-    try:
-        from kefu.routing import presence
-    except ImportError:
-        return
     assert actor.id is not None
     presence.touch(session, workspace_id=actor.workspace_id, staff_id=actor.id)
     session.commit()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from kefu import clock
 from kefu.auth.actor import Actor
 from kefu.conversations.models import Conversation
+from kefu.routing import rules, snapshot
 from kefu.sla import promises
 from kefu.sla.models import PromiseKind
 from kefu.tickets import service as tickets
@@ -26,11 +27,7 @@ _DONE = (TicketStatus.resolved, TicketStatus.closed)
 
 
 def nobody_online(session: Session, workspace_id: int) -> bool:
-    """True when routing knows no agent online in the workspace (False without routing)."""
-    try:
-        from kefu.routing import rules, snapshot
-    except ImportError:
-        return False
+    """True when routing knows no agent online in the workspace."""
     settings = rules.settings_of(session, workspace_id)
     online = snapshot.roster(
         session, workspace_id=workspace_id, settings=settings, now=clock.now(), online_only=True
