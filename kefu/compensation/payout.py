@@ -22,7 +22,7 @@ from kefu.orders import effects, shop
 from kefu.orders.actions import refunded_cents
 from kefu.orders.aftersales_models import Refund, RefundKind
 from kefu.orders.models import Order
-from kefu.orders.shop_models import Effect, EffectKind
+from kefu.orders.shop_models import Effect
 
 PAID_AT_SHOP = frozenset({Remedy.partial_refund, Remedy.full_refund})
 
@@ -62,19 +62,4 @@ def pay(session: Session, row: Grant) -> Effect | None:
         amount_cents=amount,
         reason=f"补偿 {REMEDY_ZH[row.remedy]} #{row.id}",
     )
-    session.add(refund)
-    session.flush()
-    return effects.enqueue(
-        session,
-        workspace_id=row.workspace_id,
-        kind=EffectKind.refund,
-        key=key,
-        order_number=order.number,
-        payload={
-            "refund_id": refund.id,
-            "grant_id": row.id,
-            "amount_cents": amount,
-            "reason": refund.reason,
-            "lines": [],
-        },
-    )
+    return effects.pay_refund(session, refund, grant_id=row.id, lines=[])

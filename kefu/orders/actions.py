@@ -257,21 +257,11 @@ def _approve(
         amount_cents=amount,
         reason=reason,
     )
-    session.add(refund)
-    session.flush()
-    effect = effects.enqueue(
+    effect = effects.pay_refund(
         session,
-        workspace_id=order.workspace_id,
-        kind=EffectKind.refund,
-        key=refund.key,
-        order_number=order.number,
-        payload={
-            "refund_id": refund.id,
-            "amount_cents": amount,
-            "reason": reason,
-            "after_sale": case.number,
-            "return_goods": case.kind is AfterSaleKind.return_refund,
-        },
+        refund,
+        after_sale=case.number,
+        return_goods=case.kind is AfterSaleKind.return_refund,
     )
     audit(
         session,

@@ -84,6 +84,25 @@ def enqueue(
     return effect
 
 
+def pay_refund(session: Session, refund: Refund, **payload: Any) -> Effect:
+    """Record the refund and the shop effect that pays it, keyed alike: it happens once."""
+    session.add(refund)
+    session.flush()
+    return enqueue(
+        session,
+        workspace_id=refund.workspace_id,
+        kind=EffectKind.refund,
+        key=refund.key,
+        order_number=refund.order_number,
+        payload={
+            "refund_id": refund.id,
+            "amount_cents": refund.amount_cents,
+            "reason": refund.reason,
+            **payload,
+        },
+    )
+
+
 @dataclass(frozen=True)
 class _Claimed:
     effect: Effect

@@ -19,7 +19,6 @@ from kefu.orders.aftersales_models import PricePoint, Refund, RefundKind
 from kefu.orders.models import Order, OrderItem, OrderStatus
 from kefu.orders.money import format_cents
 from kefu.orders.rules import Policy, price_protection_until
-from kefu.orders.shop_models import EffectKind
 
 
 def check_price_protection(
@@ -89,20 +88,8 @@ def price_protect(session: Session, *, actor: Actor, order_id: int, item_id: int
         amount_cents=diff,
         reason=f"价保 {item.sku}: {format_cents(item.unit_price_cents)} → {format_cents(point.price_cents)}",
     )
-    session.add(refund)
-    session.flush()
-    effect = effects.enqueue(
-        session,
-        workspace_id=order.workspace_id,
-        kind=EffectKind.refund,
-        key=refund.key,
-        order_number=order.number,
-        payload={
-            "refund_id": refund.id,
-            "amount_cents": diff,
-            "reason": refund.reason,
-            "lines": [{"sku": item.sku, "quantity": item.quantity}],
-        },
+    effect = effects.pay_refund(
+        session, refund, lines=[{"sku": item.sku, "quantity": item.quantity}]
     )
     audit(
         session,
