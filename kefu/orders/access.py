@@ -36,7 +36,8 @@ def access_order(
     """Read (`act=False`) or act on an order: staff need read / act_on_orders, customers own it."""
     if actor.kind == "customer":
         order = get_scoped(session, Order, order_id, actor, what=ORDER, for_update=for_update)
-        if order.customer_id not in customer_ids(session, actor):
+        # Their own order needs no look-up of merged profiles (the common case).
+        if order.customer_id != actor.id and order.customer_id not in customer_ids(session, actor):
             raise not_found(*ORDER)
         return order
     require(actor, Perm.act_on_orders if act else Perm.read)

@@ -11,6 +11,7 @@ from kefu import clock
 from kefu.auth import service as auth
 from kefu.auth.actor import Actor
 from kefu.auth.models import Role, TeamKind
+from kefu.customers.models import CustomerTag
 from kefu.orders import effects, ingest
 from kefu.orders.aftersales_models import Refund
 from kefu.orders.shop_models import Effect
@@ -204,6 +205,31 @@ def test_a_refund_outside_policy_becomes_a_ticket_with_a_promise(client, runtime
         headers=world.headers(Role.analyst),
     )
     assert denied.status_code == 403
+
+
+def test_good_standing_counts_the_customers_recent_refunds_and_blocked_tags(
+    client, runtime, world, me, now
+):
+    def refund(number: str) -> dict:
+        with runtime.sessions() as s:
+            o = make_order(s, world, number=number, price=50_00)
+            s.commit()
+        r = client.post(W.format(o.id, "refund"), json={"reason": "不想要了"}, headers=me)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    # The default policy auto-approves fewer than 3 refunds in 30 days, over all their orders.
+    assert [refund(f"SO-R{i}")["outcome"] for i in range(3)] == ["done"] * 3
+    fourth = refund("SO-R3")
+    assert fourth["outcome"] == "pending_review" and "30 days" in fourth["message"]
+    now.advance(timedelta(days=31))
+    assert refund("SO-R4")["outcome"] == "done"  # the first three fell out of the window
+    with runtime.sessions() as s:
+        customer_id = ingest.order_by_number(s, world.workspace.id, "SO-R4").customer_id
+        s.add(CustomerTag(customer_id=customer_id, tag="fraud_risk"))
+        s.commit()
+    tagged = refund("SO-R5")
+    assert tagged["outcome"] == "pending_review" and "a person reviews" in tagged["message"]
 
 
 @pytest.mark.parametrize("amount", [0, -5, 10**13, "1e3"])
