@@ -22,7 +22,7 @@ from anyio import CapacityLimiter
 from sqlalchemy import make_url
 
 from kefu.auth.actor import Actor
-from kefu.realtime import capture, chat, loads
+from kefu.realtime import capture, chat, loads, redis_clients
 from kefu.realtime.grouped import GroupedSends
 from kefu.realtime.protocol import SendMessage
 from kefu.timeline.models import Event
@@ -120,10 +120,9 @@ class Hub:
             self._enqueue(notice)
 
     def _redis_async(self) -> Any:
-        import redis.asyncio as aredis
-
         if self._redis_sub is None:
-            self._redis_sub = aredis.Redis.from_url(self.redis_url)  # type: ignore[arg-type]
+            assert self.redis_url is not None
+            self._redis_sub = redis_clients.async_client(self.redis_url)
         return self._redis_sub
 
     # --- lifecycle ------------------------------------------------------------------------------

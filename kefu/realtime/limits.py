@@ -17,6 +17,7 @@ from typing import Any
 
 from kefu import clock
 from kefu.errors import DomainError
+from kefu.realtime import redis_clients
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +84,8 @@ class SharedBuckets:
     async def allow(self, key: Hashable, cost: float = 1.0) -> bool:
         if not self.redis_url:
             return self.local.allow(key, cost)
-        import redis.asyncio as aredis
-
         if self._script is None:
-            self._client = aredis.Redis.from_url(self.redis_url)
+            self._client = redis_clients.async_client(self.redis_url)
             self._script = self._client.register_script(_BUCKET)
         args = [self.local.rate, self.local.burst, clock.now().timestamp(), cost]
         try:
