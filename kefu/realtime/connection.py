@@ -30,6 +30,7 @@ class Connection:
         self.staff_id: int | None = None
         self.supervisor = False
         self.watching: set[int] = set()
+        self.viewing: int | None = None  # staff: the customer whose order changes they get
         self.conversations: set[int] = set()  # a customer's own, as checked
         # client_msg_ids this socket is storing: their echo from the hub is the ack's business.
         self.pending: set[str] = set()

@@ -49,6 +49,10 @@ _CONVERSATION_EVENTS = {
     "conversation.reopened": "waiting",
     "conversation.queued": "waiting",
 }
+# Events that change what the workbench's orders panel shows (an order, its parcel, an after-sales
+# case, a refund at the shop): pushed as ids to the staff viewing that customer. A grant shows in
+# the form of the agent who made it; a refund it pays comes as `order.effect_delivered`.
+_ORDER_EVENTS = ("order.", "logistics.", "aftersale.")
 # Event type -> the alert `kind` supervisors get (the payload may name a finer one: "angry").
 _ALERTS = {
     "routing.alert": "angry",
@@ -253,6 +257,11 @@ class Hub:
                     conn.push(frame)
         elif kind == "typing":
             self._route_typing(n)
+        elif kind == "orders":
+            frame = {k: n[k] for k in ("customer_id", "order_id", "event")}
+            for conn in list(self.staff.get(ws, ())):
+                if conn.viewing == n["customer_id"]:
+                    conn.push({"type": "orders", **frame})
         elif kind in ("presence", "alert"):
             frame = {"type": kind, **n["data"]}
             for conn in list(self.staff.get(ws, ())):
@@ -324,6 +333,15 @@ def notice_for(ev: Event) -> dict[str, Any] | None:
         if event == "assigned" and ev.payload.get("from") is not None and ev.payload.get("to"):
             event = "transferred"
         return {**base, "kind": "conversation", "event": event, "customer_id": ev.customer_id}
+    if ev.customer_id is not None and ev.type.startswith(_ORDER_EVENTS):
+        order_id = ev.payload.get("order_id")
+        return {
+            **base,
+            "kind": "orders",
+            "customer_id": ev.customer_id,
+            "order_id": order_id if isinstance(order_id, int) else None,
+            "event": ev.type,
+        }
     if ev.type == "presence.changed":
         return {**base, "kind": "presence", "data": dict(ev.payload)}
     alert = _ALERTS.get(ev.type)

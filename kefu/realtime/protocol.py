@@ -55,6 +55,13 @@ class Watch(_Frame):
     seen: Annotated[int, Field(ge=0, le=2**62)] | None = None
 
 
+class View(_Frame):
+    """Staff: the customer the workbench shows (None: nobody); their order changes are pushed."""
+
+    type: Literal["view"]
+    customer_id: Id | None = None
+
+
 class FrameError(DomainError):
     status = 400
 

@@ -22,6 +22,7 @@ from kefu.realtime.protocol import (
     SendMessage,
     StaffHello,
     Typing,
+    View,
     Watch,
 )
 from kefu.runtime import Runtime
@@ -282,6 +283,12 @@ async def _staff_loop(
             for msg in reply["missed"]:
                 conn.mark_sent(msg["id"])
             conn.send(reply)
+        elif kind == "view":
+            # No look-up: the hub pushes only ids of this workspace's events, the panel then
+            # reads through the API with the agent's permissions.
+            viewed = _parse(conn, View, data)
+            if viewed is not None:
+                conn.viewing = viewed.customer_id
         elif kind == "typing":
             frame_t = _parse(conn, Typing, data)
             if frame_t is None:

@@ -17,10 +17,10 @@ from tests.e2e.test_chat import WIDGET, customer_says, open_widget
 pytestmark = pytest.mark.slow
 
 
-def open_order_page(customer: Page) -> Page:
+def open_order_page(customer: Page, number: str = CUSTOMS_ORDER) -> Page:
     """我的订单 in the widget, then the order: its page opens in a new tab."""
     customer.locator(f"{WIDGET} .orders-btn").click()
-    order = customer.locator(f"{WIDGET} .orders button.order[data-order='{CUSTOMS_ORDER}']")
+    order = customer.locator(f"{WIDGET} .orders button.order[data-order='{number}']")
     expect(order).to_be_visible()
     expect(customer.locator(f"{WIDGET} .orders button.order")).to_have_count(2)
     with customer.context.expect_page() as opened:
@@ -112,6 +112,27 @@ def test_self_service_price_protection_then_compensation_with_approval(
     row.locator("button.primary").click()
     expect(lead.locator("#approvals tbody tr", has_text="¥250.00")).to_have_count(0)
     expect(customer.locator(f"{WIDGET} .msg.outbound", has_text="¥250.00 优惠券")).to_be_visible()
+
+    # --- the shopper urges her unshipped order; the agent's panel hears of it at once ------------
+    kettle = open_order_page(customer, UNSHIPPED_ORDER)
+    kettle.locator("[data-action=urge]").click()
+    expect(kettle.locator(".promises .promise")).to_be_visible()
+    # The agent still has the offer on that order open: the panel says it changed rather than
+    # wiping it, and redraws when asked, with the same orders open.
+    changed = agent.locator("#orders-panel .orders-changed")
+    expect(changed).to_be_visible()
+    expect(second.locator(".promises .promise")).to_have_count(0)
+    changed.click()
+    expect(second.locator(".promises .promise")).to_be_visible()
+    expect(first).to_have_attribute("open", "")
+    # With nothing in hand, the next change is drawn by itself: her refund request (above the
+    # automatic limit, so a case under review).
+    kettle.locator("[data-action=refund]").click()
+    kettle.locator("form[data-form=refund] input[name=reason]").fill("不想等了")
+    kettle.locator("form[data-form=refund] button[type=submit]").click()
+    expect(kettle.locator(".cases .case")).to_be_visible()
+    expect(second.locator(".cases .case")).to_be_visible()
+    expect(changed).to_have_count(0)
 
     for p in (customer, agent, lead):  # no script error on any page of ours
         assert p.errors == [], p.errors  # type: ignore[attr-defined]

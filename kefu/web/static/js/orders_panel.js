@@ -122,7 +122,8 @@ async function openOrder(orderId, box) {
   box.dataset.loaded = "1";
 }
 
-async function load() {
+/** Draw the customer's orders; `keepOpen` (order numbers) after a change, else the latest opens. */
+async function load(keepOpen = null) {
   const conv = conversation();
   if (!conv) return;
   shownFor = conv.id;
@@ -143,9 +144,44 @@ async function load() {
       if (details.open && !box.dataset.loaded) openOrder(o.id, box).catch((err) => toast(err.message, "error"));
     });
     body.append(details);
-    if (i === 0) details.open = true; // the latest order is usually the one being talked about
+    // The latest order is usually the one being talked about.
+    if (keepOpen ? keepOpen.has(o.number) : i === 0) details.open = true;
   });
 }
+
+// An order of the customer shown changed (the customer acted on the order page, the shop sent an
+// update, a refund was confirmed): draw it again, with the same orders open. Changes come in
+// bursts (a refund is approved, then paid), so one redraw for what arrives within REDRAW_MS.
+// While the agent is filling in a form or reading an offer, a redraw would wipe it: the panel
+// says that the orders changed and redraws when asked.
+const REDRAW_MS = 300;
+let redraw = null;
+
+function busy() {
+  const field = document.activeElement;
+  return (panel.contains(field) && ["INPUT", "SELECT", "TEXTAREA"].includes(field.tagName))
+    || [...body.querySelectorAll("form.action-form")].some((f) => !f.hidden)
+    || [...body.querySelectorAll("form.comp .offer")].some((o) => o.childElementCount > 0);
+}
+
+function redrawKeepingOpen() {
+  const open = new Set([...body.querySelectorAll("details.order[open]")].map((d) => d.dataset.order));
+  load(open).catch((err) => toast(err.message, "error"));
+}
+
+document.addEventListener("kefu:orders", (event) => {
+  const conv = conversation();
+  if (!conv || conv.id !== shownFor || event.detail.customer_id !== conv.customer_id) return;
+  clearTimeout(redraw);
+  redraw = setTimeout(() => {
+    if (!busy()) {
+      redrawKeepingOpen();
+    } else if (!body.querySelector(".orders-changed")) {
+      body.prepend(el("button", { type: "button", class: "orders-changed", onclick: redrawKeepingOpen },
+        t("Orders changed — show the latest")));
+    }
+  }, REDRAW_MS);
+});
 
 // The workbench redraws the conversation header whenever a conversation opens or changes.
 new MutationObserver(() => {

@@ -14,6 +14,7 @@ export class StaffSocket {
     this.attempt = 0;
     this.heartbeatS = 25;
     this.watching = new Set();
+    this.viewing = null; // the customer whose order changes this workbench is told of
     this.timers = [];
     this.stopped = false;
   }
@@ -44,6 +45,7 @@ export class StaffSocket {
         this.startHeartbeat();
         // Watches do not survive a reconnect on the server: say them again.
         for (const id of this.watching) this.send({ type: "watch", conversation_id: id });
+        if (this.viewing) this.send({ type: "view", customer_id: this.viewing });
         this.onState("open");
         this.onWelcome(frame);
         return;
@@ -98,6 +100,12 @@ export class StaffSocket {
   watch(id) {
     this.watching.add(id);
     this.send({ type: "watch", conversation_id: id });
+  }
+
+  /** Say which customer the workbench shows: their order changes come as `orders` frames. */
+  view(customerId) {
+    this.viewing = customerId || null;
+    this.send({ type: "view", customer_id: this.viewing });
   }
 
   unwatch(id) {

@@ -258,6 +258,7 @@ export async function openConversation(id) {
   if (state.current.id !== id) return; // another conversation was opened meanwhile
   state.convs.set(id, conv);
   state.current = conv;
+  state.socket.view(conv.customer_id);
   state.lastInbound = null;
   promiseTimers = [];
   state.unread.delete(id);
@@ -322,6 +323,9 @@ async function onFrame(frame) {
       clearTimeout(node.timer);
       node.timer = setTimeout(() => { node.hidden = true; }, 4000);
     }
+  } else if (frame.type === "orders") {
+    // The orders panel re-reads what changed (orders_panel.js).
+    document.dispatchEvent(new CustomEvent("kefu:orders", { detail: frame }));
   } else if (frame.type === "error") {
     toast(frame.message || frame.code, "error");
   }
