@@ -27,8 +27,12 @@ install: $(STAMP) node_modules/.installed
 demo: install
 	KEFU_DATABASE_URL=$${KEFU_DATABASE_URL:-sqlite:///kefu-demo.db} $(BIN)/kefu demo --host $(HOST) --port $(PORT)
 
+# Two workers (pytest-xdist): the suite is CPU-bound in one process, and CI has two cores. Each
+# worker makes its own databases (named by pid). Tests, not files, are dealt out: the two long
+# schemathesis runs (2-3 min each) then land on different workers.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist load
 
 check: install
 	$(BIN)/ruff check kefu tests migrations
