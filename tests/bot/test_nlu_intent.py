@@ -196,7 +196,7 @@ def test_explicit_out_of_scope_examples_form_a_background_class() -> None:
 def test_svm_c_is_chosen_from_the_grid_on_training_data_only() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from kefu.bot.nlu.intent import DEFAULT_SVM_C, SVM_C_GRID, choose_svm_c
+    from kefu.bot.nlu.linear import DEFAULT_SVM_C, SVM_C_GRID, choose_svm_c
 
     texts = [t for t, _ in TINY] * 4
     labels = [y for _, y in TINY] * 4
@@ -215,3 +215,40 @@ def test_small_training_sets_keep_the_default_svm_c_and_report_the_cv() -> None:
     if "fallback" not in report:
         assert 0.0 <= report["known_answered_correctly"] <= 1.0
         assert 0.0 <= report["unknown_rejected"] <= 1.0
+
+
+def test_nb_lr_learns_with_its_weights_folded_in_and_is_chosen_on_training_data_only() -> None:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from kefu.bot.nlu.linear import NBLogisticRegression, choose_nb
+
+    texts = [t for t, _ in TINY] * 4
+    labels = [y for _, y in TINY] * 4
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2)).fit(texts)
+    x = vectorizer.transform(texts)
+    for ys in (labels, ["track" if y == "track" else "other" for y in labels]):
+        nb = NBLogisticRegression(c=10.0).fit(x, ys)
+        probs = nb.predict_proba(vectorizer.transform(["物流到哪了", "我要退款"]))
+        assert probs.shape == (2, len(set(ys)))
+        assert np.allclose(probs.sum(axis=1), 1.0)
+        assert nb.classes_[int(np.argmax(probs[0]))] == "track"
+    # Folding r into the weights scores exactly what a regression over the scaled features does.
+    two = ["track" if y == "track" else "other" for y in labels]
+    nb = NBLogisticRegression(c=10.0).fit(x, two)
+    mine = np.asarray(two) == "track"
+    present = (x > 0).astype(float)
+    p = nb.alpha + np.asarray(present[mine].sum(axis=0)).ravel()
+    q = nb.alpha + np.asarray(present[~mine].sum(axis=0)).ravel()
+    r = np.log((p / p.sum()) / (q / q.sum()))
+    scaled = LogisticRegression(C=10.0, solver="liblinear", class_weight="balanced")
+    scaled.fit(x.multiply(r).tocsr(), mine.astype(int))
+    probe = vectorizer.transform(["物流到哪了", "我要退款", "发票"])
+    assert np.allclose(
+        nb.predict_proba(probe)[:, 1],
+        scaled.predict_proba(probe.multiply(r).tocsr())[:, 1],
+        atol=1e-5,
+    )
+    # One example of a label cannot be split into train and held-out part: plain LR stays.
+    assert choose_nb(x[:2], labels[:2], c=10.0, svm_c=0.5) is False

@@ -23,7 +23,8 @@ import numpy as np
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from kefu.bot.nlu.intent import DEFAULT_SVM_C, IntentModel
+from kefu.bot.nlu.intent import IntentModel
+from kefu.bot.nlu.linear import DEFAULT_SVM_C
 from kefu.bot.nlu.pairs import PairModel
 
 LATENCY_SAMPLES = 300
@@ -150,6 +151,8 @@ def evaluate_intents(
         result["oos_threshold_cv"] = model.threshold_report
     if model.svm_c != DEFAULT_SVM_C:
         result["svm_c"] = model.svm_c
+    if model.nb:
+        result["nb_lr"] = True  # the held-out fifth chose NB-LR (see kefu.bot.nlu.intent)
     return result
 
 

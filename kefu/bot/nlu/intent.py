@@ -18,26 +18,23 @@ The SVM's C is chosen the same way — on the training data — when there is en
 (`MIN_ROWS_FOR_C_CV`): a stratified fifth is held out, each C of `SVM_C_GRID` is fitted on the rest
 and the most accurate wins. On Weibo emotion posts a smaller C (a smoother SVM) was clearly better
 than the old fixed 0.5; on a shop's few hundred examples a held-out fifth is too small to choose
-from, so `DEFAULT_SVM_C` stays.
+from, so `DEFAULT_SVM_C` stays. The same fifth decides whether NB-LR (`linear.NBLogisticRegression`)
+takes the logistic regression's place: it did on product reviews, not on intents or emotions.
 """
 
 from __future__ import annotations
 
 import random
 import time
-import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
 from kefu.bot.nlu.features import TextFeatures
+from kefu.bot.nlu.linear import DEFAULT_SVM_C, LinearEnsemble, choose_nb, choose_svm_c
 from kefu.bot.nlu.normalize import normalize
 
 # Below this many examples per intent the held-out-intent rounds are not worth running; the
@@ -47,8 +44,6 @@ DEFAULT_THRESHOLD = 0.35
 # Explicit out-of-scope examples are learnt as one more class under this name ("background").
 OOS_CLASS = "__oos__"
 LARGE_SET = 20_000
-DEFAULT_SVM_C = 0.5
-SVM_C_GRID = (0.05, 0.1, 0.2, 0.5)
 MIN_ROWS_FOR_C_CV = 1_000
 
 
@@ -76,6 +71,7 @@ class IntentModel:
     train_cpu_seconds: float = 0.0  # this process's CPU time (what a busy machine does not inflate)
     threshold_report: dict[str, float] = field(default_factory=dict)
     svm_c: float = DEFAULT_SVM_C  # chosen on the training data (see the module docstring)
+    nb: bool = False  # NB-LR instead of plain logistic regression, chosen the same way
 
     # -- training -------------------------------------------------------------------------
 
@@ -106,7 +102,7 @@ class IntentModel:
         report: dict[str, float] = {}
         if threshold is None:
             threshold, report = _choose_threshold(
-                inscope, oos_texts, c=c, svm_c=model.svm_c, rounds=cv_rounds, seed=seed
+                inscope, oos_texts, c=c, svm_c=model.svm_c, nb=model.nb, rounds=cv_rounds, seed=seed
             )
         model.threshold = threshold
         model.threshold_report = report
@@ -116,7 +112,12 @@ class IntentModel:
 
     @classmethod
     def _fit(
-        cls, rows: Sequence[tuple[str, str]], *, c: float, svm_c: float | None = None
+        cls,
+        rows: Sequence[tuple[str, str]],
+        *,
+        c: float,
+        svm_c: float | None = None,
+        nb: bool | None = None,
     ) -> IntentModel:
         texts = [t for t, _ in rows]
         labels = [y for _, y in rows]
@@ -127,6 +128,10 @@ class IntentModel:
         classifier: LinearEnsemble | _SingleClass
         if svm_c is None:
             svm_c = choose_svm_c(x, labels) if len(texts) >= MIN_ROWS_FOR_C_CV else DEFAULT_SVM_C
+        if nb is None:
+            nb = (
+                choose_nb(x, labels, c=c, svm_c=svm_c) if len(texts) >= MIN_ROWS_FOR_C_CV else False
+            )
         if len(set(labels)) == 1:
             # One intent and nothing else taught: there is nothing to tell it apart from, so every
             # message gets it with confidence 1 (teach out-of-scope examples to get a "no").
@@ -134,9 +139,14 @@ class IntentModel:
         else:
             # One BLAS thread: the matrices are small, and threads fight on a busy server.
             with threadpool_limits(limits=1):
-                classifier = LinearEnsemble(c=c, svm_c=svm_c).fit(x, labels)
+                classifier = LinearEnsemble(c=c, svm_c=svm_c, nb=nb).fit(x, labels)
         return cls(
-            features=features, classifier=classifier, labels=classes, threshold=0.0, svm_c=svm_c
+            features=features,
+            classifier=classifier,
+            labels=classes,
+            threshold=0.0,
+            svm_c=svm_c,
+            nb=nb,
         )
 
     # -- prediction -----------------------------------------------------------------------
@@ -180,65 +190,6 @@ class IntentModel:
         )
 
 
-class LinearEnsemble:
-    """Logistic regression and a linear SVM, their probabilities averaged.
-
-    The SVM's margins become probabilities by a softmax with a fixed temperature
-    (`SVM_SHARPNESS`); averaging the two was better than either alone in 5-fold
-    cross-validation on the training files of all three English intent sets.
-    """
-
-    SVM_SHARPNESS = 5.0
-
-    def __init__(self, *, c: float = 10.0, svm_c: float = DEFAULT_SVM_C) -> None:
-        self.svm_c = svm_c
-        self.lr = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
-        self.svm = LinearSVC(C=svm_c, class_weight="balanced")
-
-    def fit(self, x: Any, labels: Sequence[str]) -> LinearEnsemble:
-        # A shop's odd example set may stop the solvers short of full convergence; the model is
-        # still usable, and a warning would only reach a log nobody reads (or fail strict tests).
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            self.lr.fit(x, labels)
-            self.svm.fit(x, labels)
-        self.classes_ = self.lr.classes_
-        return self
-
-    def predict_proba(self, x: Any) -> np.ndarray:
-        p_lr = self.lr.predict_proba(x)
-        margins = self.svm.decision_function(x)
-        if margins.ndim == 1:  # two classes: one margin, for classes_[1]
-            margins = np.column_stack([-margins, margins]) / 2
-        z = self.SVM_SHARPNESS * margins
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return np.asarray((p_lr + e / e.sum(axis=1, keepdims=True)) / 2)
-
-
-def choose_svm_c(x: Any, labels: Sequence[str], *, seed: int = 13) -> float:
-    """The C of `SVM_C_GRID` most accurate on a held-out fifth of (x, labels); training data only.
-
-    The TF-IDF vocabulary was fitted on all of x: it uses no labels, and refitting it per split
-    would cost more than the choice is worth.
-    """
-    from sklearn.model_selection import train_test_split
-
-    y = np.asarray(labels)
-    counts = np.unique(y, return_counts=True)[1]
-    if len(counts) < 2 or counts.min() < 2:
-        return DEFAULT_SVM_C
-    train, valid = train_test_split(np.arange(len(y)), test_size=0.2, random_state=seed, stratify=y)
-    best_c, best = DEFAULT_SVM_C, -1.0
-    with threadpool_limits(limits=1), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for c in SVM_C_GRID:
-            svm = LinearSVC(C=c, class_weight="balanced").fit(x[train], y[train])
-            accuracy = float(np.mean(svm.predict(x[valid]) == y[valid]))
-            if accuracy > best:
-                best_c, best = c, accuracy
-    return best_c
-
-
 class _SingleClass:
     """Stands in for the classifier when a workspace has taught the bot a single intent."""
 
@@ -266,6 +217,7 @@ def _choose_threshold(
     *,
     c: float,
     svm_c: float = DEFAULT_SVM_C,
+    nb: bool = False,
     rounds: int,
     seed: int,
 ) -> tuple[float, dict[str, float]]:
@@ -301,7 +253,7 @@ def _choose_threshold(
         train_rows += [(t, OOS_CLASS) for i, t in enumerate(oos_order) if i not in held_oos]
         if len({y for _, y in train_rows} - {OOS_CLASS}) < 2:
             continue
-        model = IntentModel._fit(train_rows, c=c, svm_c=svm_c)
+        model = IntentModel._fit(train_rows, c=c, svm_c=svm_c, nb=nb)
         if valid_rows:
             for (_, y), (label, score) in zip(
                 valid_rows, _scored(model, [t for t, _ in valid_rows]), strict=True
