@@ -38,11 +38,7 @@ class LinearEnsemble:
 
     def __init__(self, *, c: float = 10.0, svm_c: float = DEFAULT_SVM_C, nb: bool = False) -> None:
         self.svm_c = svm_c
-        self.lr: LogisticRegression | NBLogisticRegression = (
-            NBLogisticRegression(c=c)
-            if nb
-            else LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
-        )
+        self.lr = _regression(c, nb=nb)
         self.svm = LinearSVC(C=svm_c, class_weight="balanced")
 
     def fit(self, x: Any, labels: Sequence[str]) -> LinearEnsemble:
@@ -56,13 +52,22 @@ class LinearEnsemble:
         return self
 
     def predict_proba(self, x: Any) -> np.ndarray:
-        p_lr = self.lr.predict_proba(x)
-        margins = self.svm.decision_function(x)
+        return self.average(self.lr.predict_proba(x), self.svm.decision_function(x))
+
+    @classmethod
+    def average(cls, p_lr: np.ndarray, margins: np.ndarray) -> np.ndarray:
+        """The regression's probabilities and the SVM's margins (as a softmax), averaged."""
         if margins.ndim == 1:  # two classes: one margin, for classes_[1]
             margins = np.column_stack([-margins, margins]) / 2
-        z = self.SVM_SHARPNESS * margins
+        z = cls.SVM_SHARPNESS * margins
         e = np.exp(z - z.max(axis=1, keepdims=True))
         return np.asarray((p_lr + e / e.sum(axis=1, keepdims=True)) / 2)
+
+
+def _regression(c: float, *, nb: bool) -> LogisticRegression | NBLogisticRegression:
+    if nb:
+        return NBLogisticRegression(c=c)
+    return LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
 
 
 class NBLogisticRegression:
@@ -78,14 +83,18 @@ class NBLogisticRegression:
 
     def fit(self, x: Any, labels: Sequence[str]) -> NBLogisticRegression:
         y = np.asarray(labels)
-        self.classes_ = np.unique(y)
+        self.classes_, index = np.unique(y, return_inverse=True)
         present = sparse.csr_matrix(x, copy=True)
         present.data[:] = 1.0
+        # Texts containing each feature, per class, in one product (a row per class).
+        rows = sparse.csr_matrix((np.ones(len(y)), (index, np.arange(len(y)))))
+        per_class = np.asarray((rows @ present).todense())
+        everywhere = per_class.sum(axis=0)
         coef, intercept = [], []
-        for label in self.classes_[1:] if len(self.classes_) == 2 else self.classes_:
-            mine = y == label
-            p = self.alpha + np.asarray(present[mine].sum(axis=0)).ravel()
-            q = self.alpha + np.asarray(present[~mine].sum(axis=0)).ravel()
+        for k in [1] if len(self.classes_) == 2 else range(len(self.classes_)):
+            mine = index == k
+            p = self.alpha + per_class[k]
+            q = self.alpha + everywhere - per_class[k]
             r = np.log((p / p.sum()) / (q / q.sum()))
             lr = LogisticRegression(C=self.c, solver="liblinear", class_weight="balanced")
             lr.fit(x @ sparse.diags(r), mine.astype(int))
@@ -111,10 +120,15 @@ def choose_nb(x: Any, labels: Sequence[str], *, c: float, svm_c: float, seed: in
         return False
     train, valid = split
     accuracy = []
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # The SVM is the same in both ensembles: fitted once, only the regressions compete.
+        svm = LinearSVC(C=svm_c, class_weight="balanced").fit(x[train], y[train])
+        margins = svm.decision_function(x[valid])
         for nb in (False, True):
-            model = LinearEnsemble(c=c, svm_c=svm_c, nb=nb).fit(x[train], y[train])
-            predicted = model.classes_[np.argmax(model.predict_proba(x[valid]), axis=1)]
+            lr = _regression(c, nb=nb).fit(x[train], y[train])
+            probs = LinearEnsemble.average(lr.predict_proba(x[valid]), margins)
+            predicted = lr.classes_[np.argmax(probs, axis=1)]
             accuracy.append(float(np.mean(predicted == y[valid])))
     # Ties keep the plain regression (the one the rest of kefu's figures were measured with).
     return accuracy[1] > accuracy[0]
