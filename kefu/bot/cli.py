@@ -27,14 +27,24 @@ def eval_command(
         bool, typer.Option("--pairs", help="sentence1,sentence2,label matching data")
     ] = False,
     cv: Annotated[int, typer.Option(help="k-fold cross-validation on --train (0: use --test)")] = 0,
+    encoder: Annotated[
+        str | None,
+        typer.Option(help="dense encoder offered to the intent model: minilm or a model folder"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Accuracy, macro-F1, out-of-scope precision/recall, train time, latency p50/p99."""
     from kefu.bot.nlu import evaluate
+    from kefu.bot.nlu.encoder import EncoderUnavailable, load_encoder
 
     if train is None:
         _fail("--train is required")
     assert train is not None
+    try:
+        dense = load_encoder(encoder) if encoder else None
+    except EncoderUnavailable as exc:
+        _fail(str(exc))
+        return
     try:
         result: dict[str, Any]
         if pairs:
@@ -47,13 +57,17 @@ def eval_command(
             if len({y for _, y in rows}) < 2:
                 _fail("need at least two labels in --train")
             if cv:
-                result = evaluate.cross_validate_intents(rows, k=cv, oos_label=oos_label)
+                result = evaluate.cross_validate_intents(
+                    rows, k=cv, oos_label=oos_label, encoder=dense
+                )
             elif test is None:
                 _fail("give --test, or --cv K to cross-validate --train")
                 return
             else:
                 test_rows = [(t, y) for t, y in evaluate.read_rows(test, ("text", "label"))]
-                result = evaluate.evaluate_intents(rows, test_rows, oos_label=oos_label)
+                result = evaluate.evaluate_intents(
+                    rows, test_rows, oos_label=oos_label, encoder=dense
+                )
     except (OSError, ValueError) as exc:
         _fail(str(exc))
         return

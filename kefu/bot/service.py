@@ -21,6 +21,7 @@ from kefu import clock
 from kefu.auth.actor import Actor
 from kefu.bot.models import BotIntent, IntentExample
 from kefu.bot.nlu.builtin_intents import BUILTIN_INTENTS, OOS_LABEL, OUT_OF_SCOPE
+from kefu.bot.nlu.encoder import configured_encoder
 from kefu.bot.nlu.intent import IntentModel
 from kefu.errors import Invalid
 from kefu.tenancy import scoped
@@ -29,7 +30,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 MAX_EXAMPLE_CHARS = 500
 CACHE_SIZE = 32
 
-_cache: OrderedDict[tuple[int, str], IntentModel] = OrderedDict()
+_cache: OrderedDict[tuple[int, str, str], IntentModel] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -113,12 +114,13 @@ def model_for(session: Session, *, workspace_id: int) -> IntentModel:
     """The workspace's trained model; retrained only when its examples changed."""
     rows = training_examples(session, workspace_id=workspace_id)
     digest = hashlib.sha256("\n".join(f"{y}\t{t}" for t, y in rows).encode()).hexdigest()
-    key = (workspace_id, digest)
+    encoder = configured_encoder()
+    key = (workspace_id, digest, encoder.name if encoder else "")
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    model = IntentModel.train(rows, oos_label=OOS_LABEL)
+    model = IntentModel.train(rows, oos_label=OOS_LABEL, encoder=encoder)
     with _lock:
         for old in [k for k in _cache if k[0] == workspace_id]:
             del _cache[old]

@@ -73,3 +73,15 @@ def test_bad_teaching_is_refused(
 ) -> None:
     with pytest.raises(Invalid):
         bot.teach(session, actor=world.actor(), intent=intent, examples=examples)
+
+
+def test_the_configured_encoder_is_offered_to_the_workspace_model(
+    session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot.teach(session, actor=world.actor(), intent="gift_wrap", examples=GIFT)
+    session.commit()
+    monkeypatch.setenv("KEFU_NLU_ENCODER", "minilm")
+    model = bot.model_for(session, workspace_id=world.workspace.id)
+    # The training data was asked (out-of-fold accuracy at every weight); it decides the weight.
+    assert set(model.dense_report) == {0.0, 0.25, 0.5, 0.75}
+    assert model.predict("can you gift wrap it for me").label == "gift_wrap"

@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
+from kefu.bot.nlu.encoder import SentenceEncoder
 from kefu.bot.nlu.intent import IntentModel
 from kefu.bot.nlu.linear import DEFAULT_SVM_C
 from kefu.bot.nlu.pairs import PairModel
@@ -116,9 +117,16 @@ def _uses_oos(oos_label: str | None, *label_sets: set[str]) -> bool:
     return oos_label is not None and any(oos_label in labels for labels in label_sets)
 
 
-def _train(rows: Sequence[tuple[str, str]], oos_label: str | None, use_oos: bool) -> IntentModel:
+def _train(
+    rows: Sequence[tuple[str, str]],
+    oos_label: str | None,
+    use_oos: bool,
+    encoder: SentenceEncoder | None,
+) -> IntentModel:
     # Without out-of-scope rows to score, the threshold would only cost accuracy: switch it off.
-    return IntentModel.train(rows, oos_label=oos_label, threshold=None if use_oos else 0.0)
+    return IntentModel.train(
+        rows, oos_label=oos_label, threshold=None if use_oos else 0.0, encoder=encoder
+    )
 
 
 def _labels(model: IntentModel, texts: Sequence[str], oos_label: str | None) -> list[str]:
@@ -129,10 +137,14 @@ def _labels(model: IntentModel, texts: Sequence[str], oos_label: str | None) -> 
 
 
 def evaluate_intents(
-    train: Sequence[tuple[str, str]], test: Sequence[tuple[str, str]], *, oos_label: str | None
+    train: Sequence[tuple[str, str]],
+    test: Sequence[tuple[str, str]],
+    *,
+    oos_label: str | None,
+    encoder: SentenceEncoder | None = None,
 ) -> dict[str, Any]:
     use_oos = _uses_oos(oos_label, {y for _, y in train}, {y for _, y in test})
-    model = _train(train, oos_label, use_oos)
+    model = _train(train, oos_label, use_oos, encoder)
     predicted = _labels(model, [t for t, _ in test], oos_label if use_oos else None)
     result = {
         "mode": "train/test",
@@ -153,11 +165,27 @@ def evaluate_intents(
         result["svm_c"] = model.svm_c
     if model.nb:
         result["nb_lr"] = True  # the held-out fifth chose NB-LR (see kefu.bot.nlu.intent)
-    return result
+    return {**result, **_dense_figures(model, encoder)}
+
+
+def _dense_figures(model: IntentModel, encoder: SentenceEncoder | None) -> dict[str, Any]:
+    """What the training data decided about the dense member (kefu.bot.nlu.dense)."""
+    if encoder is None:
+        return {}
+    return {
+        "encoder": encoder.name,
+        "dense_weight": model.dense_weight,
+        "dense_c": model.dense_c,
+        "dense_cv_accuracy": {str(w): a for w, a in model.dense_report.items()},
+    }
 
 
 def cross_validate_intents(
-    rows: Sequence[tuple[str, str]], *, k: int, oos_label: str | None
+    rows: Sequence[tuple[str, str]],
+    *,
+    k: int,
+    oos_label: str | None,
+    encoder: SentenceEncoder | None = None,
 ) -> dict[str, Any]:
     use_oos = _uses_oos(oos_label, {y for _, y in rows})
     labels = [y for _, y in rows]
@@ -166,7 +194,7 @@ def cross_validate_intents(
     train_s: list[float] = []
     model = None
     for train_idx, test_idx in _folds(labels, k):
-        model = _train([rows[i] for i in train_idx], oos_label, use_oos)
+        model = _train([rows[i] for i in train_idx], oos_label, use_oos, encoder)
         train_s.append(model.train_seconds)
         truth += [labels[i] for i in test_idx]
         predicted += _labels(model, [rows[i][0] for i in test_idx], oos_label if use_oos else None)

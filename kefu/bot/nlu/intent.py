@@ -20,6 +20,11 @@ and the most accurate wins. On Weibo emotion posts a smaller C (a smoother SVM) 
 than the old fixed 0.5; on a shop's few hundred examples a held-out fifth is too small to choose
 from, so `DEFAULT_SVM_C` stays. The same fifth decides whether NB-LR (`linear.NBLogisticRegression`)
 takes the logistic regression's place: it did on product reviews, not on intents or emotions.
+
+With a dense sentence encoder (`encoder`, optional, off by default) a regression over its vectors
+is blended in, with a weight chosen from out-of-fold predictions on the training data
+(`kefu.bot.nlu.dense`); weight 0 (the encoder left out) unless it helps. The out-of-scope rounds
+then train the blended model, so the threshold fits what answers.
 """
 
 from __future__ import annotations
@@ -29,10 +34,13 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from kefu.bot.nlu import dense as dense_member
+from kefu.bot.nlu.encoder import SentenceEncoder
 from kefu.bot.nlu.features import TextFeatures
 from kefu.bot.nlu.linear import DEFAULT_SVM_C, LinearEnsemble, choose_nb, choose_svm_c
 from kefu.bot.nlu.normalize import normalize
@@ -70,8 +78,18 @@ class IntentModel:
     train_seconds: float = 0.0  # wall clock
     train_cpu_seconds: float = 0.0  # this process's CPU time (what a busy machine does not inflate)
     threshold_report: dict[str, float] = field(default_factory=dict)
+    c: float = 10.0  # the logistic regression's
     svm_c: float = DEFAULT_SVM_C  # chosen on the training data (see the module docstring)
     nb: bool = False  # NB-LR instead of plain logistic regression, chosen the same way
+    # The optional dense member (kefu.bot.nlu.dense): its regression and blend weight, chosen on
+    # the training data; None / 0 when no encoder was given or it did not help.
+    encoder: SentenceEncoder | None = None
+    dense: Any = None
+    dense_weight: float = 0.0
+    dense_c: float = 0.0
+    dense_report: dict[float, float] = field(default_factory=dict)
+    # Vectors of the training texts while training runs (the CV rounds re-read them).
+    known_vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     # -- training -------------------------------------------------------------------------
 
@@ -85,11 +103,13 @@ class IntentModel:
         cv_rounds: int = 5,
         c: float = 10.0,
         seed: int = 13,
+        encoder: SentenceEncoder | None = None,
     ) -> IntentModel:
         """Fit on (text, intent) pairs. Seconds for a shop (thousands of examples).
 
         `oos_label` marks examples that are explicitly out of scope (kept out of the classes).
         `threshold` fixes the out-of-scope threshold instead of choosing it by cross-validation.
+        `encoder` offers the dense member; it joins only if the training data says it helps.
         """
         started, cpu_started = time.perf_counter(), time.process_time()
         rows = [(normalize(t), str(y)) for t, y in examples]
@@ -98,12 +118,17 @@ class IntentModel:
         if len({y for _, y in inscope}) < 1:
             raise ValueError("no in-scope examples to learn from")
         background = [(t, OOS_CLASS) for t in oos_texts]
-        model = cls._fit(inscope + background, c=c)
+        vectors: dict[str, np.ndarray] = {}
+        if encoder is not None:
+            unique = sorted({t for t, _ in rows})
+            vectors = dict(zip(unique, encoder.encode(unique), strict=True))
+        model = cls._fit(inscope + background, c=c, encoder=encoder, vectors=vectors)
         report: dict[str, float] = {}
         if threshold is None:
             threshold, report = _choose_threshold(
-                inscope, oos_texts, c=c, svm_c=model.svm_c, nb=model.nb, rounds=cv_rounds, seed=seed
+                inscope, oos_texts, like=model, rounds=cv_rounds, seed=seed
             )
+        model.known_vectors = {}
         model.threshold = threshold
         model.threshold_report = report
         model.train_seconds = time.perf_counter() - started
@@ -118,7 +143,12 @@ class IntentModel:
         c: float,
         svm_c: float | None = None,
         nb: bool | None = None,
+        encoder: SentenceEncoder | None = None,
+        vectors: dict[str, np.ndarray] | None = None,
+        dense_choice: tuple[float, float] | None = None,
     ) -> IntentModel:
+        """`dense_choice` (weight, C) fixes the dense member's settings; None chooses them when
+        there is an encoder (and its `vectors` of every text in `rows`)."""
         texts = [t for t, _ in rows]
         labels = [y for _, y in rows]
         # Big sets (reviews, posts): drop n-grams seen once, or the vocabulary runs to millions.
@@ -140,20 +170,61 @@ class IntentModel:
             # One BLAS thread: the matrices are small, and threads fight on a busy server.
             with threadpool_limits(limits=1):
                 classifier = LinearEnsemble(c=c, svm_c=svm_c, nb=nb).fit(x, labels)
-        return cls(
+        model = cls(
             features=features,
             classifier=classifier,
             labels=classes,
             threshold=0.0,
+            c=c,
             svm_c=svm_c,
             nb=nb,
+            known_vectors=vectors or {},
         )
+        if encoder is not None and vectors and len(set(labels)) > 1:
+            model._add_dense(rows, encoder, dense_choice)
+        return model
+
+    def _add_dense(
+        self,
+        rows: Sequence[tuple[str, str]],
+        encoder: SentenceEncoder,
+        choice: tuple[float, float] | None,
+    ) -> None:
+        texts, labels = [t for t, _ in rows], [y for _, y in rows]
+        matrix = np.stack([self.known_vectors[t] for t in texts])
+        if choice is None:
+
+            def lexical(train: list[int], valid: list[int]) -> np.ndarray:
+                fold = IntentModel._fit(
+                    [rows[i] for i in train], c=self.c, svm_c=self.svm_c, nb=self.nb
+                )
+                probs = fold.probabilities([texts[i] for i in valid], normalized=True)
+                return dense_member._columns(
+                    probs, list(fold.classifier.classes_), sorted(set(labels))
+                )
+
+            chosen = dense_member.choose(
+                texts, labels, matrix, lexical, held_out_fifth=len(rows) >= LARGE_SET
+            )
+            choice, self.dense_report = (chosen.weight, chosen.c), chosen.accuracy
+        self.dense_weight, self.dense_c = choice
+        if self.dense_weight > 0:
+            self.encoder = encoder
+            self.dense = dense_member.fit_dense(matrix, labels, c=self.dense_c)
 
     # -- prediction -----------------------------------------------------------------------
 
     def probabilities(self, texts: Sequence[str], *, normalized: bool = False) -> np.ndarray:
         clean = list(texts) if normalized else [normalize(t) for t in texts]
-        return np.asarray(self.classifier.predict_proba(self.features.transform(clean)))
+        probs = np.asarray(self.classifier.predict_proba(self.features.transform(clean)))
+        if self.dense is None or self.encoder is None:
+            return probs
+        missing = [t for t in clean if t not in self.known_vectors]
+        fresh = dict(zip(missing, self.encoder.encode(missing), strict=True)) if missing else {}
+        matrix = np.stack(
+            [self.known_vectors[t] if t in self.known_vectors else fresh[t] for t in clean]
+        )
+        return dense_member.blend(probs, self.dense.predict_proba(matrix), self.dense_weight)
 
     def predict(self, text: str, *, k: int = 3) -> Prediction:
         """Best intent, its probability, the top `k`, and whether to say "not sure"."""
@@ -215,13 +286,12 @@ def _choose_threshold(
     inscope: Sequence[tuple[str, str]],
     oos_texts: Sequence[str],
     *,
-    c: float,
-    svm_c: float = DEFAULT_SVM_C,
-    nb: bool = False,
+    like: IntentModel,
     rounds: int,
     seed: int,
 ) -> tuple[float, dict[str, float]]:
-    """Class-balanced out-of-scope threshold from held-out-intent cross-validation."""
+    """Class-balanced out-of-scope threshold from held-out-intent cross-validation, each round's
+    model fitted with the settings `like` was (its training data chose them)."""
     rng = random.Random(seed)  # noqa: S311 — reproducible folds, not secrets
     labels = sorted({y for _, y in inscope})
     if len(labels) < MIN_LABELS_FOR_CV:
@@ -253,7 +323,15 @@ def _choose_threshold(
         train_rows += [(t, OOS_CLASS) for i, t in enumerate(oos_order) if i not in held_oos]
         if len({y for _, y in train_rows} - {OOS_CLASS}) < 2:
             continue
-        model = IntentModel._fit(train_rows, c=c, svm_c=svm_c, nb=nb)
+        model = IntentModel._fit(
+            train_rows,
+            c=like.c,
+            svm_c=like.svm_c,
+            nb=like.nb,
+            encoder=like.encoder,
+            vectors=like.known_vectors,
+            dense_choice=(like.dense_weight, like.dense_c),
+        )
         if valid_rows:
             for (_, y), (label, score) in zip(
                 valid_rows, _scored(model, [t for t, _ in valid_rows]), strict=True
