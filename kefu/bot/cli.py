@@ -106,18 +106,28 @@ def bench_command(
         Path | None, typer.Option(help="rewrite the NLU section of this Markdown file")
     ] = None,
     only: Annotated[list[str] | None, typer.Option(help="only these set names")] = None,
+    encoder: Annotated[
+        str, typer.Option(help="also score the sets it reads with this encoder; none: skip")
+    ] = "minilm",
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """`nlu eval` over every set in --data; optionally write the figures to docs/benchmarks.md."""
     from kefu.bot.nlu import bench
+    from kefu.bot.nlu.encoder import EncoderUnavailable, SentenceEncoder, load_encoder
 
     if not data.is_dir():
         _fail(f"{data} is not a folder")
+    dense: SentenceEncoder | None = None
+    if encoder != "none":
+        try:
+            dense = load_encoder(encoder)
+        except EncoderUnavailable as exc:
+            typer.echo(f"without the encoder: {exc}", err=True)
 
     def progress(name: str, result: dict[str, Any]) -> None:
         typer.echo(f"{name}: accuracy {result.get('accuracy')}", err=True)
 
-    report = bench.run(data, only=only, progress=progress)
+    report = bench.run(data, only=only, progress=progress, encoder=dense)
     if write is not None:
         bench.write_section(write, report)
     if as_json:

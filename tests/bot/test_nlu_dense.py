@@ -34,6 +34,14 @@ class KnownVectors:
         self.encoded += len(texts)
         return np.stack([self.vectors[t] for t in texts])
 
+    def reads(self, text: str) -> bool:
+        return True
+
+
+class EnglishOnly(KnownVectors):
+    def reads(self, text: str) -> bool:
+        return text.isascii()
+
 
 def gibberish(rng: random.Random) -> str:
     return "".join(rng.choice(string.ascii_lowercase) for _ in range(9))
@@ -90,3 +98,27 @@ def test_a_model_with_its_dense_member_pickles() -> None:
     )
     again = pickle.loads(pickle.dumps(model))
     assert [again.predict(t).label for t, _ in train] == [model.predict(t).label for t, _ in train]
+
+
+def test_an_english_only_encoder_leaves_chinese_to_the_words() -> None:
+    rnd, rng = random.Random(6), np.random.default_rng(6)
+    english = [(gibberish(rnd), y) for y in LABELS for _ in range(15)]
+    chinese = [
+        (t, y)
+        for y, texts in {
+            "track": ["快递到哪了", "查物流", "包裹在哪"],
+            "refund": ["我要退款", "申请退款", "退钱"],
+            "invoice": ["开发票", "发票怎么开", "要专票"],
+        }.items()
+        for t in texts
+    ]
+    test = [(gibberish(rnd), y) for y in LABELS for _ in range(5)]
+    encoder = EnglishOnly(meaningful_vectors(english + test, rng))
+    model = IntentModel.train(english + chinese, threshold=0.0, encoder=encoder)  # type: ignore[arg-type]
+    lexical = IntentModel.train(english + chinese, threshold=0.0)
+    assert model.dense_weight > 0
+    for text in ["物流到哪了", "怎么退款", "发票"]:
+        got, alone = model.predict(text), lexical.predict(text)
+        assert got.label == alone.label and abs(got.confidence - alone.confidence) < 1e-3
+    assert encoder.encoded == len(english)  # never asked about a Chinese text
+    assert np.mean([model.predict(t).label == y for t, y in test]) >= 0.9

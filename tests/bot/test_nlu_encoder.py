@@ -92,6 +92,12 @@ def test_graph_is_built_once_and_reused_from_the_cache(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.tmp"))
 
 
+def test_an_unwritable_cache_is_a_clear_refusal(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(EncoderUnavailable, match="set KEFU_CACHE_DIR"):
+        SentenceEncoder(model_dir("minilm"), cache_dir=tmp_path / "file" / "cache")
+
+
 def test_encoder_survives_pickling(minilm: SentenceEncoder) -> None:
     again = pickle.loads(pickle.dumps(minilm))
     np.testing.assert_array_equal(again.encode(["refund please"]), minilm.encode(["refund please"]))
@@ -216,3 +222,9 @@ def test_wrong_setting_is_logged_and_the_bot_goes_on_without(
     assert "KEFU_NLU_ENCODER=/no/such/model ignored" in caplog.text
     monkeypatch.setenv("KEFU_NLU_ENCODER", "minilm")
     assert configured_encoder() is load_encoder("minilm")
+
+
+def test_the_packaged_encoder_reads_english_and_leaves_chinese() -> None:
+    minilm = load_encoder("minilm")
+    assert minilm.reads("where is my order") and minilm.reads("order 订单 status please")
+    assert not minilm.reads("我的快递到哪了") and not minilm.reads("订单 order 123 到哪了")

@@ -125,3 +125,34 @@ def test_bench_finds_both_kinds_of_set(tmp_path: Path) -> None:
     write(tmp_path / "b" / "pairs.csv", ["sentence1", "sentence2", "label"], [("x", "y", "1")])
     (tmp_path / "c").mkdir()  # nothing to evaluate
     assert [d.name for d in bench.datasets(tmp_path)] == ["a", "b"]
+
+
+def test_bench_scores_english_sets_again_with_the_encoder(tmp_path: Path) -> None:
+    from kefu.bot.nlu import bench
+    from kefu.bot.nlu.encoder import load_encoder
+
+    english = [(t, y) for y, texts in INTENTS.items() for t in texts if t.isascii()]
+    chinese = [(t, y) for y, texts in INTENTS.items() for t in texts if not t.isascii()]
+    for name, rows in (("en_set", english), ("zh_set", chinese)):
+        (tmp_path / name).mkdir()
+        write(tmp_path / name / "train.csv", ["text", "label"], rows * 3)
+        write(tmp_path / name / "test.csv", ["text", "label"], rows)
+    report = bench.run(tmp_path, encoder=load_encoder("minilm"))
+    assert set(report["sets"]) == {"en_set", "zh_set"}
+    dense = report["with_encoder"]
+    assert dense["encoder"] == "minilm" and set(dense["sets"]) == {"en_set"}
+    assert set(dense["sets"]["en_set"]["dense_cv_accuracy"]) == {"0.0", "0.25", "0.5", "0.75"}
+    doc = tmp_path / "benchmarks.md"
+    bench.write_section(doc, report)
+    rows = [line for line in doc.read_text(encoding="utf-8").splitlines() if "| `en_set`" in line]
+    assert len(rows) == 2  # the default table and the encoder's, which has one column more
+    assert rows[1].count("|") == rows[0].count("|") + 1
+
+
+def test_eval_reports_what_the_training_data_decided_about_the_encoder(tmp_path: Path) -> None:
+    rows = [(t, y) for y, texts in INTENTS.items() for t in texts]
+    data = write(tmp_path / "all.csv", ["text", "label"], rows)
+    out = run("--train", str(data), "--test", str(data), "--encoder", "minilm")
+    assert out["encoder"] == "minilm"
+    assert out["dense_weight"] in (0.0, 0.25, 0.5, 0.75)
+    assert out["accuracy"] == 1.0  # its own training rows

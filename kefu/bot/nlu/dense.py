@@ -66,9 +66,7 @@ def choose(
         p_lex.append(lexical(list(train), list(valid)))
         for c in C_GRID:
             model = fit_dense(vectors[train], y[train], c=c)
-            p_dense[c].append(
-                _columns(model.predict_proba(vectors[valid]), model.classes_, classes)
-            )
+            p_dense[c].append(columns(model.predict_proba(vectors[valid]), model.classes_, classes))
     if not truth:
         return DenseChoice(weight=0.0, c=C_GRID[1], accuracy={})
     t, lex = np.concatenate(truth), np.concatenate(p_lex)
@@ -86,7 +84,7 @@ def choose(
     return best
 
 
-def _columns(probs: np.ndarray, have: Sequence[str], want: Sequence[str]) -> np.ndarray:
+def columns(probs: np.ndarray, have: Sequence[str], want: Sequence[str]) -> np.ndarray:
     """Probabilities re-laid to `want`'s columns (a fold may miss a rare class: zeros there)."""
     out = np.zeros((probs.shape[0], len(want)))
     index = {name: i for i, name in enumerate(want)}

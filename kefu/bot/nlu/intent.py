@@ -120,7 +120,7 @@ class IntentModel:
         background = [(t, OOS_CLASS) for t in oos_texts]
         vectors: dict[str, np.ndarray] = {}
         if encoder is not None:
-            unique = sorted({t for t, _ in rows})
+            unique = sorted({t for t, _ in rows if encoder.reads(t)})
             vectors = dict(zip(unique, encoder.encode(unique), strict=True))
         model = cls._fit(inscope + background, c=c, encoder=encoder, vectors=vectors)
         report: dict[str, float] = {}
@@ -180,7 +180,7 @@ class IntentModel:
             nb=nb,
             known_vectors=vectors or {},
         )
-        if encoder is not None and vectors and len(set(labels)) > 1:
+        if encoder is not None and vectors:
             model._add_dense(rows, encoder, dense_choice)
         return model
 
@@ -190,16 +190,22 @@ class IntentModel:
         encoder: SentenceEncoder,
         choice: tuple[float, float] | None,
     ) -> None:
-        texts, labels = [t for t, _ in rows], [y for _, y in rows]
+        """Choose (or take) the dense member's weight on the rows the encoder reads (those with
+        `known_vectors`); the rows it does not read stay in every lexical fit."""
+        readable = [(t, y) for t, y in rows if t in self.known_vectors]
+        unread = [(t, y) for t, y in rows if t not in self.known_vectors]
+        texts, labels = [t for t, _ in readable], [y for _, y in readable]
+        if len(set(labels)) < 2:
+            return
         matrix = np.stack([self.known_vectors[t] for t in texts])
         if choice is None:
 
             def lexical(train: list[int], valid: list[int]) -> np.ndarray:
                 fold = IntentModel._fit(
-                    [rows[i] for i in train], c=self.c, svm_c=self.svm_c, nb=self.nb
+                    [readable[i] for i in train] + unread, c=self.c, svm_c=self.svm_c, nb=self.nb
                 )
                 probs = fold.probabilities([texts[i] for i in valid], normalized=True)
-                return dense_member._columns(
+                return dense_member.columns(
                     probs, list(fold.classifier.classes_), sorted(set(labels))
                 )
 
@@ -219,12 +225,20 @@ class IntentModel:
         probs = np.asarray(self.classifier.predict_proba(self.features.transform(clean)))
         if self.dense is None or self.encoder is None:
             return probs
-        missing = [t for t in clean if t not in self.known_vectors]
+        rows = [i for i, t in enumerate(clean) if self.encoder.reads(t)]
+        if not rows:
+            return probs
+        read = [clean[i] for i in rows]
+        missing = [t for t in read if t not in self.known_vectors]
         fresh = dict(zip(missing, self.encoder.encode(missing), strict=True)) if missing else {}
-        matrix = np.stack(
-            [self.known_vectors[t] if t in self.known_vectors else fresh[t] for t in clean]
+        matrix = np.stack([fresh[t] if t in fresh else self.known_vectors[t] for t in read])
+        dense = dense_member.columns(
+            self.dense.predict_proba(matrix),
+            list(self.dense.classes_),
+            list(self.classifier.classes_),
         )
-        return dense_member.blend(probs, self.dense.predict_proba(matrix), self.dense_weight)
+        probs[rows] = dense_member.blend(probs[rows], dense, self.dense_weight)
+        return probs
 
     def predict(self, text: str, *, k: int = 3) -> Prediction:
         """Best intent, its probability, the top `k`, and whether to say "not sure"."""

@@ -98,3 +98,10 @@ def normalize(text: object, *, keep_emoji: bool = False, max_chars: int = MAX_CH
 
 def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
+
+
+def mostly_chinese(text: str) -> bool:
+    """Whether Chinese characters make up more than 30 % of the letters ("订单 order 123" is;
+    "order 订单 status please" is not)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(_CJK.findall(text)) > 0.3 * max(1, len(letters))
