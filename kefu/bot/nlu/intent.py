@@ -34,9 +34,9 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from kefu.bot.nlu import dense as dense_member
@@ -84,7 +84,7 @@ class IntentModel:
     # The optional dense member (kefu.bot.nlu.dense): its regression and blend weight, chosen on
     # the training data; None / 0 when no encoder was given or it did not help.
     encoder: SentenceEncoder | None = None
-    dense: Any = None
+    dense: LogisticRegression | None = None
     dense_weight: float = 0.0
     dense_c: float = 0.0
     dense_report: dict[float, float] = field(default_factory=dict)
