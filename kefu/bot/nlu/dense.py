@@ -44,7 +44,6 @@ def blend(p_lexical: np.ndarray, p_dense: np.ndarray, weight: float) -> np.ndarr
 
 
 def choose(
-    texts: Sequence[str],
     labels: Sequence[str],
     vectors: np.ndarray,
     lexical: Callable[[list[int], list[int]], np.ndarray],

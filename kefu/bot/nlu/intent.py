@@ -148,7 +148,7 @@ class IntentModel:
         dense_choice: tuple[float, float] | None = None,
     ) -> IntentModel:
         """`dense_choice` (weight, C) fixes the dense member's settings; None chooses them when
-        there is an encoder (and its `vectors` of every text in `rows`)."""
+        there is an encoder (`vectors`: its vector of every text in `rows` it reads)."""
         texts = [t for t, _ in rows]
         labels = [y for _, y in rows]
         # Big sets (reviews, posts): drop n-grams seen once, or the vocabulary runs to millions.
@@ -210,7 +210,7 @@ class IntentModel:
                 )
 
             chosen = dense_member.choose(
-                texts, labels, matrix, lexical, held_out_fifth=len(rows) >= LARGE_SET
+                labels, matrix, lexical, held_out_fifth=len(rows) >= LARGE_SET
             )
             choice, self.dense_report = (chosen.weight, chosen.c), chosen.accuracy
         self.dense_weight, self.dense_c = choice
