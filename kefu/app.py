@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from sqlalchemy import text
 from kefu import __version__, clock
 from kefu.auth.api import router as auth_router
 from kefu.bot.campaigns.api import router as campaigns_router
+from kefu.bot.nlu.encoder import configured_encoder
 from kefu.channels.api import router as channels_router
 from kefu.channels.attachments_api import router as attachments_router
 from kefu.channels.community_api import router as community_router
@@ -102,6 +104,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if worker is not None:
             worker.start()  # timers that fell due while we were down fire on its first pass
         mail_server = start_mail_server(rt.sessions, settings, role="serve")  # KEFU_SMTP_PORT
+        if settings.nlu_encoder:
+            # Loaded (on a first run: built, seconds) now, not on a customer's first message; a
+            # wrong setting is logged here, at start.
+            await asyncio.to_thread(configured_encoder, settings.nlu_encoder)
         yield
         if mail_server is not None:
             mail_server.stop()

@@ -228,3 +228,28 @@ def test_the_packaged_encoder_reads_english_and_leaves_chinese() -> None:
     minilm = load_encoder("minilm")
     assert minilm.reads("where is my order") and minilm.reads("order 订单 status please")
     assert not minilm.reads("我的快递到哪了") and not minilm.reads("订单 order 123 到哪了")
+
+
+def test_the_service_loads_it_at_start_and_starts_despite_a_wrong_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from kefu.app import create_app
+    from kefu.config import Settings
+    from kefu.runtime import build
+
+    load_encoder.cache_clear()
+    for spec in ("minilm", "/no/such/model"):
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path}/kefu.db",
+            dispatch_in_process=False,
+            worker_in_process=False,
+            nlu_encoder=spec,
+        )
+        runtime = build(settings)
+        with caplog.at_level(logging.ERROR), TestClient(create_app(settings, runtime)):
+            pass
+        runtime.close()
+    assert load_encoder.cache_info().currsize == 1  # minilm, loaded before the first request
+    assert "KEFU_NLU_ENCODER=/no/such/model ignored" in caplog.text

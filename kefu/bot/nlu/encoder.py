@@ -126,13 +126,13 @@ def load_encoder(spec: str) -> SentenceEncoder:
     return SentenceEncoder(model_dir(spec), name=spec, english_only=spec in ENGLISH_ONLY)
 
 
-def configured_encoder() -> SentenceEncoder | None:
-    """The encoder the setting `KEFU_NLU_ENCODER` names, or None when it is unset (the default) or cannot be
-    loaded: a wrong setting is logged loudly, and the bot goes on with the lexical model rather
-    than stop answering customers."""
+def configured_encoder(spec: str | None = None) -> SentenceEncoder | None:
+    """The encoder `spec` or else the setting `KEFU_NLU_ENCODER` names, or None when it is unset
+    (the default) or cannot be loaded: a wrong setting is logged loudly, and the bot goes on with
+    the lexical model rather than stop answering customers."""
     from kefu.config import get_settings
 
-    spec = (get_settings().nlu_encoder or "").strip()
+    spec = (spec if spec is not None else get_settings().nlu_encoder or "").strip()
     if not spec:
         return None
     try:
