@@ -85,3 +85,13 @@ def test_the_configured_encoder_is_offered_to_the_workspace_model(
     # The training data was asked (out-of-fold accuracy at every weight); it decides the weight.
     assert set(model.dense_report) == {0.0, 0.25, 0.5, 0.75}
     assert model.predict("can you gift wrap it for me").label == "gift_wrap"
+
+
+def test_the_built_in_model_is_offered_the_encoder_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A shop that taught nothing is answered by the built-in model: the setting reaches it as well.
+    from kefu.bot.nlu.builtin_intents import default_model
+
+    monkeypatch.delenv("KEFU_NLU_ENCODER", raising=False)
+    assert not default_model().dense_report
+    monkeypatch.setenv("KEFU_NLU_ENCODER", "minilm")
+    assert set(default_model().dense_report) == {0.0, 0.25, 0.5, 0.75}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from kefu.bot.nlu.encoder import SentenceEncoder, configured_encoder
 from kefu.bot.nlu.intent import IntentModel
 
 DATA = Path(__file__).with_name("builtin_intents.txt")
@@ -51,8 +52,13 @@ def examples(languages: tuple[str, ...] = ("zh", "en")) -> list[tuple[str, str]]
     ]
 
 
-@lru_cache(maxsize=1)
 def default_model() -> IntentModel:
-    """The built-in model, trained once per process (the threshold by cross-validation)."""
+    """The built-in model, trained once per process (the threshold by cross-validation), with the
+    configured dense encoder offered like every workspace's own model (`KEFU_NLU_ENCODER`)."""
+    return _trained(configured_encoder())
+
+
+@lru_cache(maxsize=2)
+def _trained(encoder: SentenceEncoder | None) -> IntentModel:
     background = [(t, OOS_LABEL) for lang in ("zh", "en") for t in OUT_OF_SCOPE[lang]]
-    return IntentModel.train(examples() + background, oos_label=OOS_LABEL)
+    return IntentModel.train(examples() + background, oos_label=OOS_LABEL, encoder=encoder)

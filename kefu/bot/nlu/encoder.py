@@ -130,9 +130,11 @@ def configured_encoder(spec: str | None = None) -> SentenceEncoder | None:
     """The encoder `spec` or else the setting `KEFU_NLU_ENCODER` names, or None when it is unset
     (the default) or cannot be loaded: a wrong setting is logged loudly, and the bot goes on with
     the lexical model rather than stop answering customers."""
-    from kefu.config import get_settings
-
-    spec = (spec if spec is not None else get_settings().nlu_encoder or "").strip()
+    if spec is None:
+        # The setting `Settings.nlu_encoder`, read straight from the environment: this runs for
+        # every bot message, and building Settings costs about a millisecond.
+        spec = os.environ.get("KEFU_NLU_ENCODER", "")
+    spec = spec.strip()
     if not spec:
         return None
     try:
