@@ -4,7 +4,7 @@
     p = (1 - w) · p_lexical + w · p_dense
 
 w and the regression's C are chosen on the training data alone, from out-of-fold predictions
-(5 folds, or the held-out fifth on big sets), the way the lexical model's own settings are: the
+(5 folds, `linear.folds`, or the first of them on big sets), the way the lexical model's own settings are: the
 most accurate pair wins, and ties go to the smaller w, so w = 0 — the encoder left out — unless
 it helps on this shop's own examples.
 """
@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
+
+from kefu.bot.nlu.linear import folds
 
 WEIGHTS = (0.0, 0.25, 0.5, 0.75)
 C_GRID = (1.0, 10.0, 100.0)
@@ -58,7 +59,8 @@ def choose(
     classes = sorted(set(labels))
     truth, p_lex = [], []
     p_dense: dict[float, list[np.ndarray]] = {c: [] for c in C_GRID}
-    for train, valid in _splits(y, held_out_fifth=held_out_fifth, seed=seed):
+    splits = folds(labels, FOLDS, seed=seed)
+    for train, valid in splits[:1] if held_out_fifth else splits:
         if len(set(y[train])) < 2:
             continue
         truth.append(y[valid])
@@ -66,11 +68,11 @@ def choose(
         for c in C_GRID:
             model = fit_dense(vectors[train], y[train], c=c)
             p_dense[c].append(columns(model.predict_proba(vectors[valid]), model.classes_, classes))
+    best = DenseChoice(weight=0.0, c=C_GRID[1], accuracy={})
     if not truth:
-        return DenseChoice(weight=0.0, c=C_GRID[1], accuracy={})
+        return best
     t, lex = np.concatenate(truth), np.concatenate(p_lex)
     names = np.asarray(classes)
-    best = DenseChoice(weight=0.0, c=C_GRID[1], accuracy={})
     best_score = -1.0
     for w in WEIGHTS:
         for c in C_GRID if w else C_GRID[1:2]:
@@ -90,16 +92,3 @@ def columns(probs: np.ndarray, have: Sequence[str], want: Sequence[str]) -> np.n
     for j, name in enumerate(have):
         out[:, index[str(name)]] = probs[:, j]
     return out
-
-
-def _splits(
-    y: np.ndarray, *, held_out_fifth: bool, seed: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    counts = np.unique(y, return_counts=True)[1]
-    splitter: StratifiedKFold | KFold
-    if counts.min() >= FOLDS:
-        splitter = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
-    else:
-        splitter = KFold(FOLDS, shuffle=True, random_state=seed)
-    splits = list(splitter.split(np.zeros(len(y)), y))
-    return splits[:1] if held_out_fifth else splits

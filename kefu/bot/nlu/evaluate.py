@@ -21,11 +21,10 @@ from typing import Any
 
 import numpy as np
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold
 
 from kefu.bot.nlu.encoder import SentenceEncoder
 from kefu.bot.nlu.intent import IntentModel
-from kefu.bot.nlu.linear import DEFAULT_SVM_C
+from kefu.bot.nlu.linear import DEFAULT_SVM_C, folds
 from kefu.bot.nlu.pairs import PairModel
 
 LATENCY_SAMPLES = 300
@@ -238,12 +237,4 @@ def cross_validate_pairs(rows: Sequence[tuple[str, ...]], *, k: int) -> dict[str
 def _folds(labels: Sequence[str], k: int) -> list[tuple[np.ndarray, np.ndarray]]:
     if k < 2:
         raise ValueError("cross-validation needs k >= 2")
-    counts = np.unique(np.asarray(labels), return_counts=True)[1]
-    k = max(2, min(k, int(counts.max())))
-    # Stratify when every label can be spread over the folds; otherwise plain shuffled folds.
-    if counts.min() >= k:
-        splitter = StratifiedKFold(k, shuffle=True, random_state=0)
-        return list(splitter.split(np.zeros(len(labels)), labels))
-    from sklearn.model_selection import KFold
-
-    return list(KFold(k, shuffle=True, random_state=0).split(np.zeros(len(labels))))
+    return folds(labels, k, seed=0)

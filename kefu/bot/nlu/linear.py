@@ -156,6 +156,20 @@ def choose_svm_c(x: Any, labels: Sequence[str], *, seed: int = 13) -> float:
     return best_c
 
 
+def folds(labels: Sequence[str], k: int, *, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """k shuffled (train, held-out) index splits — stratified when every label can be spread over
+    the folds; k shrinks to the largest label's row count (at least 2)."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    counts = np.unique(np.asarray(labels), return_counts=True)[1]
+    k = max(2, min(k, int(counts.max())))
+    if counts.min() >= k:
+        return list(
+            StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(labels)), labels)
+        )
+    return list(KFold(k, shuffle=True, random_state=seed).split(np.zeros(len(labels))))
+
+
 def _held_out_fifth(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Row indices (train, held out), stratified; None when a label has fewer than two rows."""
     from sklearn.model_selection import train_test_split
