@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kefu.db import Base, BigId
+from kefu.db import Base, BigId, JSONDoc
 from kefu.models_base import WorkspaceScoped, str_enum
 
 
@@ -67,6 +67,10 @@ class Message(WorkspaceScoped, Base):
     )
     body: Mapped[str] = mapped_column(Text)
     client_msg_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Quick replies under a bot message ({"label", "reply"}), drawn as buttons by the chat widget:
+    # a tap sends `reply` as the customer's message. The body says the same in words, so a
+    # channel without buttons (mail, a group) loses nothing.
+    actions: Mapped[list[dict[str, str]] | None] = mapped_column(JSONDoc, default=None)
 
     @property
     def is_internal(self) -> bool:

@@ -52,6 +52,11 @@ class MessageCreate(BaseModel):
     )
 
 
+class MessageAction(BaseModel):
+    label: str = Field(description="the button's text")
+    reply: str = Field(description="what a tap sends as the customer's message")
+
+
 class MessageRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -61,4 +66,7 @@ class MessageRead(BaseModel):
     author_staff_id: int | None
     body: str
     client_msg_id: str | None
+    actions: list[MessageAction] | None = Field(
+        default=None, description="the bot's quick replies, drawn as buttons by the chat widget"
+    )
     created_at: datetime

@@ -142,6 +142,7 @@ def post_message(
     body: str,
     internal: bool = False,
     client_msg_id: str | None = None,
+    actions: list[dict[str, str]] | None = None,
 ) -> tuple[Message, bool]:
     """Append a message; returns (message, created). A repeated client_msg_id returns the first."""
     posted = post(
@@ -151,6 +152,7 @@ def post_message(
         body=body,
         internal=internal,
         client_msg_id=client_msg_id,
+        actions=actions,
     )
     return posted.message, posted.created
 
@@ -163,6 +165,7 @@ def post(
     body: str,
     internal: bool = False,
     client_msg_id: str | None = None,
+    actions: list[dict[str, str]] | None = None,
 ) -> Posted:
     """`post_message`, also handing back the conversation it loaded (no second read for callers).
 
@@ -197,6 +200,8 @@ def post(
         "author_staff_id": actor.id if actor.kind == "staff" else None,
         "body": body,
         "client_msg_id": client_msg_id,
+        # Quick replies are the bot's: a customer's or agent's message never carries buttons.
+        "actions": actions or None if actor.kind == "bot" else None,
         "created_at": now,
     }
     session.flush()  # whatever the caller left pending goes first, as a flush here always did

@@ -30,6 +30,7 @@ _MESSAGE_FIELDS = (
     "author_staff_id",
     "body",
     "client_msg_id",
+    "actions",
     "created_at",
 )
 _CONVERSATION_FIELDS = ("assignee_id", "customer_id", "status")

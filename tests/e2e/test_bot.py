@@ -109,16 +109,23 @@ def test_order_questions_price_protection_and_handoff_with_summary(
     assert asked < answered, order
     listing = bot(customer, shipped)
     expect(listing).to_contain_text(dropped)  # both of her orders, numbered
+    # … and as buttons: a tap sends the order's number in the list, as if she had typed it.
     lines = listing.inner_text().splitlines()
     pick = next(line.split(".")[0] for line in lines if shipped in line)
-    say(customer, pick)
+    buttons = customer.locator(f"{WIDGET} .quick button")
+    expect(buttons.filter(has_text=dropped)).to_have_count(1)
+    buttons.filter(has_text=shipped).click()
+    expect(customer.locator(f"{WIDGET} .msg.inbound:not(.pending)").last).to_have_text(pick)
     timeline = bot(customer, "最新物流")
     expect(timeline).to_contain_text("SF1300000000001")
     expect(timeline).to_contain_text("上海徐汇")
+    # The question is answered: its buttons are gone; a person is still one tap away.
+    expect(buttons.filter(has_text=dropped)).to_have_count(0)
+    expect(buttons.filter(has_text="转人工")).to_have_count(1)
 
     say(customer, "买完就降价了")
     # 198 → 168 the day after she paid: the difference goes back at once.
-    expect(bot(customer, "价保成功")).to_contain_text("¥30.00")
+    expect(bot(customer, "价保成功")).to_contain_text(f"订单 {dropped}：价保成功，差价 ¥30.00")
 
     say(customer, "转人工")
     expect(bot(customer, "正在为您转接人工客服")).to_be_visible()
@@ -163,7 +170,7 @@ def test_the_double_11_quiz_runs_in_the_widget_and_is_counted(
     expect(bot(customer, "第 1/3 题：预售定金什么时候开始付？")).to_contain_text(
         "1. 10月24日20:00起"
     )
-    say(customer, "1")
+    customer.locator(f"{WIDGET} .quick button", has_text="10月24日20:00起").click()
     expect(bot(customer, "✔ 答对了！")).to_have_count(1)
     expect(bot(customer, "第 2/3 题")).to_be_visible()
     say(customer, "1")  # wrong: the bot says which is right

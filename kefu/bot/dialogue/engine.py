@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from kefu import clock, events
 from kefu.bot.dialogue import campaign, handoff, orders
+from kefu.bot.dialogue.texts import human_button
 from kefu.bot.dialogue.turn import Turn
 from kefu.bot.models import BotDialogue, BotIntent
 from kefu.bot.nlu import emotion, entities
@@ -83,8 +84,15 @@ def respond(session: Session, conv: Conversation, dialogue: BotDialogue, body: s
     decide(turn)
     if turn.replies and not turn.handed_over:
         turn.say("human_hint")
-    for reply in turn.replies:
-        conversations.post_message(session, actor=turn.bot, conversation_id=conv.id, body=reply)
+        turn.buttons[len(turn.replies) - 1] = [human_button(turn.lang)]
+    for i, reply in enumerate(turn.replies):
+        conversations.post_message(
+            session,
+            actor=turn.bot,
+            conversation_id=conv.id,
+            body=reply,
+            actions=turn.buttons.get(i),
+        )
     if not turn.handed_over and turn.replies:
         turn.log("said: " + " / ".join(r.replace("\n", " ")[:80] for r in turn.replies[:-1]))
     dialogue.updated_at = clock.now()

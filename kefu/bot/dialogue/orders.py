@@ -98,7 +98,11 @@ def _ask_which(turn: Turn, intent: str, *, after_refusal: bool = False) -> None:
     turn.say("which_order")
     lines = [f"{i}. {_label(turn, o)}" for i, o in enumerate(orders, 1)]
     turn.reply("\n".join(lines))
-    turn.offer("order", [{"order_id": o.id, "number": o.number} for o in orders], intent=intent)
+    turn.offer(
+        "order",
+        [{"order_id": o.id, "number": o.number, "label": _short(o)} for o in orders],
+        intent=intent,
+    )
 
 
 def _protectable(turn: Turn, order: Order) -> bool:
@@ -111,6 +115,12 @@ def _label(turn: Turn, order: Order) -> str:
     return f"{order.number} {items} {format_cents(order.total_cents, order.currency)} " + pick(
         turn.lang, STATUS.get(order.status.value, (order.status.value,) * 2)
     )
+
+
+def _short(order: Order) -> str:
+    """An order on a button: its number and first item."""
+    first = order.items[0].title if order.items else ""
+    return f"{order.number} {first}".strip()
 
 
 def chosen(turn: Turn, option: dict[str, object], intent: str) -> None:
@@ -154,7 +164,9 @@ def _act(turn: Turn, what: str, fn: Callable[[], actions.Done]) -> actions.Done 
         turn.say("refused", reason=exc.en if turn.lang == "en" else exc.zh)
         turn.log(f"{what} refused: {exc.code}")
         return None
-    turn.reply(done.en if turn.lang == "en" else done.zh)
+    # Which order it was done on: the customer may have several, and may not have named it.
+    said = done.en if turn.lang == "en" else done.zh
+    turn.reply(turn_text(turn, "done", number=done.order.number, text=said))
     turn.log(f"{what} on {done.order.number}: {done.outcome}")
     return done
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 TEXTS: dict[str, tuple[str, str]] = {
     "human_hint": (
         "回复「人工」可随时转人工客服。",
@@ -69,10 +71,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Case {case}: {step}; next “{next}” expected by {by}.",
     ),
     "case_done": ("售后 {case}：{step}。", "Case {case}: {step}."),
-    "price_done": (
-        "已为订单 {number} 办理价保，退还差价 {amount}，将原路退回。",
-        "Price protection done for order {number}: {amount} refunded to your payment method.",
-    ),
+    "done": ("订单 {number}：{text}", "Order {number}: {text}"),
     "confirm_refund": (
         "确认为订单 {number} 申请退款吗？回复 1 确认，2 取消。",
         "Request a refund for order {number}? Reply 1 to confirm, 2 to cancel.",
@@ -109,7 +108,24 @@ TEXTS: dict[str, tuple[str, str]] = {
         "This quiz has changed or the campaign is over; ask me about its rules directly.",
     ),
     "campaign_declined": ("好的，有问题随时问我。", "OK — ask me anything at any time."),
+    # Quick-reply buttons (the chat widget); a tap sends what the customer could have typed.
+    "button_human": ("转人工", "Talk to a person"),
+    "button_helpful": ("有帮助", "Yes, it helped"),
+    "button_not_helpful": ("没帮助", "No"),
+    "button_confirm": ("确认", "Confirm"),
+    "button_cancel": ("取消", "Cancel"),
+    "button_start": ("开始", "Start"),
+    "button_no_thanks": ("不用了", "No thanks"),
 }
+
+# What each button sends: "1"/"2" for the yes/no offers, the word routing hands over on for "human".
+HUMAN_REPLY = ("转人工", "human")
+YES_NO_BUTTONS: dict[str, tuple[str, str]] = {
+    "feedback": ("button_helpful", "button_not_helpful"),
+    "confirm": ("button_confirm", "button_cancel"),
+    "campaign_offer": ("button_start", "button_no_thanks"),
+}
+BUTTON_LABEL_MAX = 40  # a long FAQ question is cut on its button; the message lists it whole
 
 STATUS: dict[str, tuple[str, str]] = {
     "pending_payment": ("待付款", "awaiting payment"),
@@ -129,3 +145,21 @@ def say(lang: str, key: str, **values: object) -> str:
 
 def pick(lang: str, pair: tuple[str, str]) -> str:
     return pair[1] if lang == "en" else pair[0]
+
+
+def buttons(lang: str, kind: str, options: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The offered choice as quick replies: yes/no, or one button per numbered option."""
+    if kind in YES_NO_BUTTONS:
+        yes, no = YES_NO_BUTTONS[kind]
+        return [{"label": say(lang, yes), "reply": "1"}, {"label": say(lang, no), "reply": "2"}]
+    out = []
+    for i, option in enumerate(options, 1):
+        label = str(option.get("label") or option.get("question") or option.get("text") or i)
+        if len(label) > BUTTON_LABEL_MAX:
+            label = label[: BUTTON_LABEL_MAX - 1] + "…"
+        out.append({"label": label, "reply": str(i)})
+    return out
+
+
+def human_button(lang: str) -> dict[str, str]:
+    return {"label": say(lang, "button_human"), "reply": pick(lang, HUMAN_REPLY)}

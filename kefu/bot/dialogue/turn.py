@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kefu.auth.actor import Actor
-from kefu.bot.dialogue.texts import say
+from kefu.bot.dialogue.texts import buttons, say
 from kefu.bot.models import BotDialogue
 from kefu.conversations.models import Conversation
 
@@ -23,6 +23,8 @@ class Turn:
     text: str  # the customer's message: capped, simplified
     lang: str
     replies: list[str] = field(default_factory=list)
+    # Quick replies under the reply at that index (the options it lists), for the chat widget.
+    buttons: dict[int, list[dict[str, str]]] = field(default_factory=dict)
     handed_over: bool = False
 
     @property
@@ -52,8 +54,11 @@ class Turn:
         self.set(log=[*self.state.get("log", []), entry[:200]][-LOG_KEEP:])
 
     def offer(self, kind: str, options: list[dict[str, Any]], **extra: Any) -> None:
-        """Remember numbered options; the customer's next "1"/"2"… picks one."""
+        """Remember numbered options; the customer's next "1"/"2"… picks one. The reply just
+        said (which lists them) gets them as buttons too."""
         self.set(pending={"kind": kind, "options": options, **extra})
+        if self.replies:
+            self.buttons[len(self.replies) - 1] = buttons(self.lang, kind, options)
 
     def clear_pending(self) -> None:
         self.set(pending=None)

@@ -113,6 +113,8 @@
     ".msg.pending{opacity:.6}.msg.failed{outline:1px solid #f53f3f}" +
     ".msg img{display:block;max-width:200px;max-height:200px;margin-top:4px;border-radius:6px}" +
     ".msg .state{display:block;font-size:11px;opacity:.8;margin-top:2px}" +
+    ".quick{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 8px;max-width:90%}" +
+    ".quick button{padding:5px 12px;border:1px solid #1664ff;background:#fff;color:#1664ff;border-radius:14px;cursor:pointer;font-size:13px;text-align:left;overflow-wrap:anywhere}" +
     ".note{text-align:center;font-size:12px;color:#86909c;margin:8px 0}" +
     ".typing{font-size:12px;color:#86909c;padding:0 12px 4px;background:#f5f6f8}.typing[hidden]{display:none}" +
     ".bar{display:flex;gap:6px;padding:8px;border-top:1px solid #e5e6eb;background:#fff}" +
@@ -241,14 +243,37 @@
     if (m.id) state.shownIds[m.id] = true;
     var node = bubble(m);
     node.setAttribute("data-id", m.id || "");
+    // A customer's message answers the buttons above it — unless it is the stored copy of one we
+    // drew as pending (that dropped them already; the bot's new ones may have arrived since).
+    if (m.direction === "inbound" && !at) dropQuickReplies();
     // A stored message takes its pending bubble's place: the bot's answer may arrive before the ack.
     if (at) at.replaceWith(node);
     else ui.log.appendChild(node);
+    if (m.direction === "outbound" && m.actions && m.actions.length) ui.log.appendChild(quickReplies(m.actions));
     ui.log.scrollTop = ui.log.scrollHeight;
     return true;
   }
 
+  // The bot's quick replies: a tap sends what the customer could have typed ("1", "转人工"). Only
+  // those since the customer last wrote stay: an older "1" would answer a question no longer asked.
+  function quickReplies(actions) {
+    var row = el("div", { class: "quick" });
+    actions.forEach(function (a) {
+      row.appendChild(el("button", { type: "button", text: a.label, "data-reply": a.reply, onclick: function () {
+        dropQuickReplies();
+        enqueue(a.reply);
+      } }));
+    });
+    return row;
+  }
+
+  function dropQuickReplies() {
+    var rows = ui.log.querySelectorAll(".quick");
+    for (var i = 0; i < rows.length; i++) rows[i].remove();
+  }
+
   function drawPending(item) {
+    dropQuickReplies();
     var node = bubble({ direction: "inbound", body: item.body, attachment_ids: item.attachment_ids });
     node.classList.add("pending");
     node.setAttribute("data-client", item.client_msg_id);
