@@ -173,7 +173,8 @@ def urge(session: Session, *, actor: Actor, order_id: int) -> Done:
         "urge",
         "done",
         f"已通知仓库加急，承诺 {when} 前发货",
-        f"the warehouse is on it; promised to ship by {promise.due_at.isoformat()}",
+        f"the warehouse is on it; promised to ship by "
+        f"{outreach.local_time(session, order.workspace_id, promise.due_at, 'en')}",
         order,
         ticket_id=ticket.id,
         promise_id=promise.id,
@@ -273,7 +274,8 @@ def change_address(
         "change_address",
         "handed_over",
         f"订单已进入仓库处理，已转仓库修改，{when} 前答复您",
-        f"the order is at the warehouse; we asked them and answer by {due.isoformat()}",
+        f"the order is at the warehouse; we asked them and answer by "
+        f"{outreach.local_time(session, order.workspace_id, due, 'en')}",
         order,
         ticket_id=ticket.id,
         promise_id=promise.id,

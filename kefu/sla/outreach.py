@@ -55,9 +55,12 @@ def tell_customer(session: Session, *, ticket: Ticket, text: str) -> int | None:
     return conv.id
 
 
-def local_time(session: Session, workspace_id: int, instant: datetime) -> str:
+def local_time(session: Session, workspace_id: int, instant: datetime, lang: str = "zh") -> str:
+    """The shop's wall clock, as a customer reads it: "12月8日 18:00" / "8 Dec, 18:00"."""
     ws = session.get(Workspace, workspace_id)
     local = instant.astimezone(ZoneInfo(ws.timezone if ws else "Asia/Shanghai"))
+    if lang == "en":
+        return f"{local.day} {local:%b}, {local:%H:%M}"
     return f"{local.month}月{local.day}日 {local:%H:%M}"
 
 

@@ -276,12 +276,15 @@ def test_urging_promises_a_ship_by_time_and_asks_the_warehouse(client, runtime, 
         team = auth.create_team(s, actor=world.system, name="仓库", kind=TeamKind.warehouse)
         auth.set_member(s, actor=world.system, team_id=team.id, staff_id=world.staff[Role.agent].id)
         s.commit()
-    r = client.post(W.format(order.id, "urge"), headers=me)
+    r = client.post(W.format(order.id, "urge"), headers={**me, "Accept-Language": "zh-CN"})
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["ship_by"].startswith("2026-11-22T02:00")  # paid + 48 h
-    again = client.post(W.format(order.id, "urge"), headers=me).json()
+    again = client.post(W.format(order.id, "urge"), headers={**me, "Accept-Language": "en"}).json()
     assert again["promise_id"] == body["promise_id"] and again["ticket_id"] == body["ticket_id"]
+    # The customer reads the shop's wall clock, in their language, never an ISO UTC stamp.
+    assert "11月22日 10:00" in body["message"]
+    assert again["message"].endswith("promised to ship by 22 Nov, 10:00")
     with runtime.sessions() as s:
         assert len(s.scalars(select(Handoff)).all()) == 1
         assert s.get(Promise, body["promise_id"]).kind.value == "shipment"
