@@ -7,9 +7,10 @@ price protection, auto-approval of refunds up to ¥200 for unshipped orders).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_CENTS = 10_000_000_00  # ¥10,000,000: no order line or refund of a shop is larger
 
@@ -59,6 +60,28 @@ class Policy(BaseModel):
     warehouse_team_id: int | None = Field(
         None, ge=1, description="the team handed late address changes and urges"
     )
+    # Short, and set only by staff who manage orders: the bot runs it on every customer message
+    # (capped at 1,000 characters), so a pathological pattern would cost every chat.
+    order_number_pattern: str | None = Field(
+        None,
+        max_length=100,
+        examples=[r"SO-\d{6,10}"],
+        description="a regular expression for this shop's order numbers, as customers quote "
+        "them to the bot; unset: a run of 10-20 digits",
+    )
+
+    @field_validator("order_number_pattern")
+    @classmethod
+    def _a_pattern_of_numbers(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        if compiled.fullmatch("") is not None:
+            raise ValueError("the pattern must not match an empty text")
+        return value
 
 
 def load(raw: dict[str, object] | None) -> Policy:

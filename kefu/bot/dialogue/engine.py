@@ -22,7 +22,7 @@ from kefu.bot.dialogue import campaign, handoff, orders
 from kefu.bot.dialogue.texts import human_button
 from kefu.bot.dialogue.turn import Turn
 from kefu.bot.models import BotDialogue, BotIntent
-from kefu.bot.nlu import emotion, entities
+from kefu.bot.nlu import emotion
 from kefu.bot.nlu.builtin_intents import default_model
 from kefu.bot.nlu.intent import IntentModel, Prediction
 from kefu.bot.nlu.normalize import has_cjk, to_simplified
@@ -35,13 +35,23 @@ FAILS_BEFORE_HUMAN = 2
 FAQ_SURE = 0.45  # a knowledge-base answer at least this confident is given outright
 FAQ_MAYBE = 0.15
 FAQ_VERBATIM = 0.9  # … and this close to a question the shop answered, even over an order intent  # candidates below this are not worth offering
+# "人工" asks for a person alone or after 转/找/要…, not inside 人工费 (labour cost) or 人工智能.
 HUMAN = re.compile(
-    r"转人工|人工|真人|找客服|客服在吗|投诉你们|经理|主管|human|real person|\bagent\b|"
-    r"\bmanager\b|\boperator\b|talk to (a|some)one",
+    r"^\s*人工\s*[。.!！]?\s*$|(?:转|找|要|叫|接)人工(?![费成智])|人工客服|人工服务|真人|找客服|"
+    r"客服在吗|投诉你们|经理|主管|human|real person|\bagent\b|\bmanager\b|\boperator\b|"
+    r"talk to (a|some)one",
     re.I,
 )
+# A wish to be called: a person does that (the summary says so), the bot cannot.
+CALLBACK = re.compile(
+    r"回(个|一个)?电话|回电|(打|来)(个|一个)?电话给我|给我(打|来)(个|一个)?电话|"
+    r"call me( back)?\b|callback|phone me|ring me",
+    re.I,
+)
+# Instructions to the model, not questions: "你现在是一个…" is one, "你现在是不是…" is not.
 INJECTION = re.compile(
-    r"忽略(之前|以上|上面|前面|所有)的?(指令|提示|规则|设定)|系统提示|你现在是|扮演|"
+    r"忽略(之前|以上|上面|前面|所有)的?(指令|提示|规则|设定)|系统提示|"
+    r"你现在(是|作为|扮演)(一个|一名|个)|(请你|你来|你要)扮演|"
     r"ignore (all |any )?(previous|prior|above|earlier) (instructions|prompts|rules)|"
     r"system prompt|you are now|jailbreak|developer mode",
     re.I,
@@ -114,6 +124,9 @@ def decide(turn: Turn) -> None:
     if HUMAN.search(text):
         handoff.hand_over(turn, "customer_asked")
         return
+    if CALLBACK.search(text):
+        handoff.hand_over(turn, "callback")
+        return
     mood = emotion.detect(text)
     if mood.angry:
         handoff.hand_over(turn, "angry", angry=True)
@@ -134,7 +147,7 @@ def decide(turn: Turn) -> None:
         else:
             campaign.start(turn, asked)
         return
-    numbers = entities.order_numbers(text)
+    numbers = turn.order_numbers()
     # Classified without the order number: a long digit string says nothing about the intent.
     bare = text
     for number in numbers:
@@ -161,6 +174,7 @@ def decide(turn: Turn) -> None:
             handoff.hand_over(turn, "bot_failed")
         return
     if prediction.label in ("greeting", "thanks") and not prediction.out_of_scope:
+        turn.succeeded()  # understood: failures count only in a row
         turn.say(prediction.label)
         return
     _knowledge(turn, prediction)
@@ -198,6 +212,7 @@ def _kb(turn: Turn) -> list[retrieval.Candidate]:
 
 
 def _give(turn: Turn, candidate: retrieval.Candidate) -> None:
+    turn.succeeded()
     turn.reply(candidate.answer_text)
     turn.say("faq_helpful")
     turn.offer("feedback", [{"entry_id": candidate.entry_id}])
@@ -264,8 +279,13 @@ def _answer_to_offer(turn: Turn) -> bool:
         return True
     index = _choice(text, len(options))
     if index is None and kind == "order":
-        # The customer may quote one of the offered order numbers instead of its position.
+        # The customer may quote one of the offered order numbers instead of its position …
         index = next((i for i, o in enumerate(options) if str(o.get("number")) in text), None)
+        if index is None and turn.order_numbers():
+            # … or one not in the list (older than the recent few): the same request, on it.
+            turn.clear_pending()
+            orders.start(turn, str(pending.get("intent")))
+            return True
     if index is None:
         if kind == "campaign" and campaign.out_of_range(turn, pending):
             return True

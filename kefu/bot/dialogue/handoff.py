@@ -7,6 +7,7 @@ workbench: intent, entities, the order, the emotion and what the bot already sai
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from kefu.bot.dialogue.turn import Turn
@@ -15,6 +16,8 @@ from kefu.conversations import service as conversations
 from kefu.privacy import mask_phone
 from kefu.routing import service as routing
 
+log = logging.getLogger(__name__)
+
 REASONS = {
     "customer_asked": "客户要求转人工 customer asked for a person",
     "angry": "客户情绪激动 angry customer",
@@ -22,12 +25,18 @@ REASONS = {
     "change_address": "修改地址 address change",
     "complaint": "投诉 complaint",
     "bot_error": "机器人出错 bot error",
+    "callback": "客户要求回电 callback requested",
 }
 
 
-def _entities(text: str) -> list[str]:
+def _entities(turn: Turn) -> list[str]:
+    try:
+        found = entities.extract(turn.text, config=turn.entity_config)
+    except Exception:  # the summary is how a failed turn reaches a person: it must not fail too
+        log.exception("entities of a handoff summary")
+        found = []
     out = []
-    for e in entities.extract(text):
+    for e in found:
         value = str(e.value)
         if e.kind == "phone":
             value = mask_phone(value)
@@ -43,7 +52,7 @@ def summary(turn: Turn, reason: str) -> str:
         "【机器人转人工摘要 Bot handoff summary】",
         f"原因 Reason: {REASONS.get(reason, reason)}",
         f"意图 Intent: {state.get('intent') or '-'}",
-        f"实体 Entities: {', '.join(_entities(turn.text)) or '-'}",
+        f"实体 Entities: {', '.join(_entities(turn)) or '-'}",
         f"订单 Order: {state.get('order_number') or '-'}",
         f"情绪 Emotion: {mood.label}{' (angry)' if mood.angry else ''}",
         f"客户最后一句 Last message: {turn.text[:200]}",

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from kefu.bot.dialogue import handoff
 from kefu.bot.dialogue.texts import STATUS, pick, say
 from kefu.bot.dialogue.turn import Turn
-from kefu.bot.nlu import entities
 from kefu.errors import DomainError
 from kefu.orders import actions, handover, price_protection, views
 from kefu.orders.access import access_order, customer_ids
@@ -68,7 +67,7 @@ def own_by_number(turn: Turn, number: str) -> Order | None:
 def start(turn: Turn, intent: str) -> None:
     """An order intent: pick the order (quoted, the only one, or ask), then run the flow."""
     turn.set(intent=intent)
-    numbers = entities.order_numbers(turn.text)
+    numbers = turn.order_numbers()
     if numbers:
         order = own_by_number(turn, numbers[0])
         if order is None:

@@ -24,6 +24,10 @@ from kefu.conversations.models import Conversation, ConversationStatus
 
 # Kinds on which the bot answers without configuration (none: it is switched on per channel).
 DEFAULT_ON: frozenset[ChannelKind] = frozenset()
+# Kinds it may answer on at all: chat, where the customer is who the shop's signed token (or the
+# app's login) says. A mail's From line is a claim anyone can write; a bot that cancels and
+# refunds orders must not act on it.
+CHAT_KINDS: frozenset[ChannelKind] = frozenset({ChannelKind.web_chat, ChannelKind.app})
 DEFAULT_TZ = "Asia/Shanghai"
 
 
@@ -57,9 +61,12 @@ def in_hours(config: dict[str, Any], now: datetime) -> bool:
 
 def channel_answers(channel: Channel, now: datetime | None = None) -> bool:
     """The channel's switch (off unless configured on), within its hours."""
+    if channel.kind not in CHAT_KINDS:
+        return False
     config = bot_config(channel)
     enabled = config.get("enabled")
-    on = bool(enabled) if enabled is not None else channel.kind in DEFAULT_ON
+    # Only a real true switches it on: "false" (a string) is not a yes.
+    on = enabled is True if enabled is not None else channel.kind in DEFAULT_ON
     return on and channel.active and in_hours(config, now or clock.now())
 
 
@@ -81,7 +88,9 @@ def dialogue_of(
 
 
 def switch_on(channel: Channel, **settings: Any) -> None:
-    """Turn the bot on for a channel (e.g. `hours={"from": "09:00", "to": "22:00"}`)."""
+    """Turn the bot on for a chat channel (e.g. `hours={"from": "09:00", "to": "22:00"}`)."""
+    if channel.kind not in CHAT_KINDS:
+        raise ValueError(f"the bot answers on chat channels only, not on {channel.kind.value}")
     channel.config = {
         **(channel.config or {}),
         "bot": {**bot_config(channel), "enabled": True, **settings},

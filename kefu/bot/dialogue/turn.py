@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from kefu.auth.actor import Actor
+from kefu.auth.models import Workspace
 from kefu.bot.dialogue.texts import buttons, say
 from kefu.bot.models import BotDialogue
+from kefu.bot.nlu import entities
 from kefu.conversations.models import Conversation
+from kefu.orders import shop
 
 LOG_KEEP = 12  # what the bot said and did, kept for the handoff summary
 
@@ -35,6 +39,19 @@ class Turn:
     def customer(self) -> Actor:
         """The verified customer: every order the bot touches is reached as them (own orders)."""
         return Actor.customer(self.conv.workspace_id, self.conv.customer_id)
+
+    @cached_property
+    def entity_config(self) -> entities.EntityConfig:
+        """The shop's order-number pattern and time zone, as its entities are read."""
+        pattern = shop.policy(self.session, self.conv.workspace_id).order_number_pattern
+        ws = self.session.get(Workspace, self.conv.workspace_id)
+        return entities.EntityConfig(
+            order_pattern=pattern or entities.DEFAULT_ORDER_PATTERN,
+            timezone=ws.timezone if ws else "Asia/Shanghai",
+        )
+
+    def order_numbers(self) -> list[str]:
+        return entities.order_numbers(self.text, config=self.entity_config)
 
     @property
     def state(self) -> dict[str, Any]:
