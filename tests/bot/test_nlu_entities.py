@@ -120,3 +120,114 @@ def test_one_message_many_entities_in_reading_order() -> None:
 @pytest.mark.parametrize("text", ["", "😀" * 50, "1" * 100_000, "\x00年月日", "99月99日", "下周八"])
 def test_odd_input_never_raises(text: str) -> None:
     assert isinstance(extract(text, now=NOW), list)
+
+
+def money_of(text: str) -> list[Decimal]:
+    return [e.value for e in extract(text, now=NOW) if e.kind == "money"]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("1.5万元", "15000"),
+        ("2万元", "20000"),
+        ("3千块", "3000"),
+        ("1.5万", "15000"),
+        ("¥1,200", "1200"),
+        ("1,200元", "1200"),
+        ("退款2,000元", "2000"),
+        ("¥1,200,000.50", "1200000.50"),
+    ],
+)
+def test_money_with_multipliers_and_thousands_separators(text: str, amount: str) -> None:
+    assert money_of(text) == [Decimal(amount)]
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("两块钱一个", "2"),  # 一 is the quantity, not 1 jiao
+        ("一百元一件", "100"),
+        ("5元1件", "5"),
+        ("两块五", "2.5"),  # …but a numeral that ends the amount is still the jiao
+        ("三块五毛", "3.5"),
+        ("两块五一个", "2.5"),
+        ("3块5角", "3.5"),
+    ],
+)
+def test_a_numeral_before_a_measure_word_is_not_jiao(text: str, amount: str) -> None:
+    assert money_of(text) == [Decimal(amount)]
+
+
+@pytest.mark.parametrize("text", ["今天走了1万步", "跑了3千米"])
+def test_multiplied_numbers_with_a_measure_word_are_not_money(text: str) -> None:
+    assert money_of(text) == []
+
+
+def test_an_order_number_after_a_separator_keeps_both_entities() -> None:
+    found = extract("订单202611200001，200元", now=NOW)
+    assert [(e.kind, e.value) for e in found] == [
+        ("order_number", "202611200001"),
+        ("money", Decimal(200)),
+    ]
+
+
+def test_bare_danhao_is_an_order_number_not_a_tracking_number() -> None:
+    assert order_numbers("单号202611200001到哪了") == ["202611200001"]
+    assert not [e for e in extract("单号202611200001", now=NOW) if e.kind == "tracking_number"]
+    # The words that do mean a waybill still claim the digits.
+    for cue in ("运单号", "快递单号", "物流单号：", "快递单号是"):
+        assert only(f"{cue}202611200001", "tracking_number").value == "202611200001"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5000000天内能发货吗",
+        "can you ship in 99999999 days?",
+        "99999999999天后",
+        "9999年12月31日",
+        "0001年1月1日",
+        "99999999个工作日内",
+        "999999999个月后",
+        "within 99999999 hours",
+    ],
+)
+def test_times_beyond_the_calendar_are_skipped_not_raised(text: str) -> None:
+    assert [e for e in extract(text, now=NOW) if e.kind == "time"] == []
+
+
+def test_one_impossible_time_does_not_cost_the_other_entities() -> None:
+    found = extract("订单202611200001 9999年12月31日前到，差价五十块，明天上午", now=NOW)
+    assert [e.kind for e in found] == ["order_number", "money", "time"]
+
+
+_ODD_PIECES = [
+    "明天", "今晚", "下下个", "周", "末", "月", "号", "日", "年", "天", "后", "内", "个", "工作日",
+    "十", "百", "千", "万", "点", "半", "元", "块", "毛", "¥", "$", ",", ".", "9", "0", "1",
+    "99999999999", "9999", "0001", "13812345678", "SF", "in ", "within ", "days", "next ",
+    "weekend", "😀", "\u200b", "\x00", "，", " ",
+]  # fmt: skip
+
+
+def _odd_strings() -> list[str]:
+    import random
+
+    rng = random.Random(20261125)  # fixed seed: the same strings every run
+    built = [
+        "".join(rng.choice(_ODD_PIECES) for _ in range(rng.randint(1, 10))) for _ in range(1500)
+    ]
+    fixed = ["", " ", "😀" * 10_000, "9" * 10_000, "明天" * 5_000, "1年1月1日", "9999年1月1日"]
+    fixed += [
+        "9999年12月31日",
+        "0001年1月1日",
+        "99999999999天后",
+        "5000000天内",
+        "in 99999999 days",
+    ]
+    return fixed + built
+
+
+def test_extract_never_raises_on_odd_strings() -> None:
+    for text in _odd_strings():
+        assert isinstance(extract(text, now=NOW), list), text

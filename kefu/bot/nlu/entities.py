@@ -5,11 +5,13 @@
 Order numbers follow the shop's pattern (`EntityConfig.order_pattern`; the default is a run of
 10–20 digits that is neither a phone nor a tracking number). Tracking numbers are recognised by
 their carrier's prefix (SF, YT, JD, JDV, DPK, EMS-style XX123456789CN) or, when only digits, by a
-keyword in front of them ("快递单号", "运单号", "tracking"). Phones are read by `phonenumbers`
-(default region CN) and come back in E.164. Money is a `Decimal`, from "¥120.5", "120元",
-"五十块", "一百二十元", "$20", "20 dollars". Times ("三天内", "下周一", "明天上午", "in 3 days",
+keyword in front of them ("快递单号", "运单号", "tracking"); a bare "单号" leaves them an order
+number. Phones are read by `phonenumbers` (default region CN) and come back in E.164. Money is a
+`Decimal`, from "¥120.5", "¥1,200", "120元", "1.5万元", "五十块", "两块五", "一百二十元", "$20",
+"20 dollars". Times ("三天内", "下周一", "明天上午", "周末", "下个月3号", "in 3 days",
 "next Monday", "11月11日") are resolved against the `now` given (service code passes
 `kefu.clock.now()`) in the shop's time zone, into a [start, end) range of aware datetimes.
+Never raises: an expression the calendar cannot hold is skipped.
 """
 
 from __future__ import annotations
@@ -69,21 +71,36 @@ _CARRIER_RE = re.compile(
     + r")(?![A-Za-z0-9])",
     re.I,
 )
-# Digit-only tracking numbers are claimed only after a word that says so.
+# Digit-only tracking numbers are claimed only after a word that says so. A bare "单号" is not
+# such a word: customers say "单号202611200001" for their order number just as often, and the
+# order flow can only use what is left as an order number.
 _TRACKING_CUE = re.compile(
-    r"(?:快递单号|运单号|物流单号|快递号|(?<!订)单号是?|tracking(?: number| no\.?| #)?|waybill)\s*[:：#]?\s*(\d{10,18})",
+    r"(?:快递单号|运单号|物流单号|快递号|tracking(?: number| no\.?| #)?|waybill)(?:是|为)?\s*[:：#]?\s*(\d{10,18})",
     re.I,
 )
+# An Arabic amount: "1200", "1,200" (thousands groups), "120.5". After a currency sign it may
+# start anywhere; before "元" it must not be the tail of a longer number ("3.5", "1,200").
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d{1,2})?"
 _MONEY_ARABIC = re.compile(
-    r"(?P<pre>[¥￥$]|rmb|cny|usd)\s*(?P<n1>\d+(?:\.\d{1,2})?)"
-    r"|(?P<n2>\d+(?:\.\d{1,2})?)\s*(?P<post>元|块钱|块|rmb|cny|dollars?|usd|bucks)",
+    rf"(?P<pre>[¥￥$]|rmb|cny|usd)\s*(?P<n1>{_NUMBER})"
+    rf"|(?<![\d.])(?P<n2>{_NUMBER})\s*(?P<post>元|块钱|块|rmb|cny|dollars?|usd|bucks)",
     re.I,
+)
+# Arabic digits with a Chinese multiplier: "1.5万元", "3千块", and "1.5万" on its own, unless a
+# measure word follows ("1万步", "3千米" are not money).
+_MONEY_MULTIPLIED = re.compile(
+    r"(?<![\d.])(?P<num>\d+(?:\.\d+)?[万千百])"
+    r"(?:\s*(?P<unit>元|块钱|块)|(?![万千百米克斤吨个件台人次步字条张瓶箱包盒双套只位名份公平度%]))"
 )
 _CN_NUM = "零〇一二两三四五六七八九十百千万点"
+# After "块"/"元" a measure word turns the next numeral into a quantity: "两块钱一个" is 2 yuan
+# each, "一百元一件" 100 a piece. Only otherwise (or before 角/毛) is it the jiao: "两块五" = 2.5.
+_QUANTITY = r"(?![个件只斤条张瓶箱包盒袋双套台本支份次克位名天晚周月年杯罐片颗把])"
 _MONEY_CN = re.compile(
-    rf"(?P<num>[{_CN_NUM}]+)\s*(?P<unit>元|块钱|块)(?:(?P<jiao>[{_CN_NUM}])(?:角|毛)?)?"
+    rf"(?P<num>[{_CN_NUM}]+)\s*(?P<unit>元|块钱|块)"
+    rf"(?:(?P<jiao>[一二两三四五六七八九])(?:[角毛]|{_QUANTITY}))?"
 )
-_MONEY_MIXED = re.compile(r"(?P<num>\d+)\s*(?:块|元)(?P<jiao>\d)(?:角|毛)?(?!\d)")
+_MONEY_MIXED = re.compile(rf"(?P<num>\d+)\s*(?:块|元)(?P<jiao>\d)(?:[角毛]|(?!\d){_QUANTITY})")
 
 
 def fold(text: str) -> str:
@@ -181,6 +198,11 @@ def _phones(s: str, config: EntityConfig, free, add) -> None:  # noqa: ANN001
 
 
 def _money(s: str, free, add) -> None:  # noqa: ANN001
+    # Most specific form first: "1.5万元" must not leave "万元" for the Chinese-numeral pass.
+    for m in _MONEY_MULTIPLIED.finditer(s):
+        value = chinese_number(m.group("num"))
+        if value is not None and free(*m.span()):
+            add(Entity("money", m.group(0), value, m.start(), m.end(), "CNY"))
     for m in _MONEY_MIXED.finditer(s):
         if free(*m.span()):
             value = Decimal(m.group("num")) + Decimal(m.group("jiao")) / 10
@@ -190,7 +212,7 @@ def _money(s: str, free, add) -> None:  # noqa: ANN001
             continue
         marker = (m.group("pre") or m.group("post") or "").lower()
         currency = "USD" if marker in {"$", "usd", "dollar", "dollars", "bucks"} else "CNY"
-        value = Decimal(m.group("n1") or m.group("n2"))
+        value = Decimal((m.group("n1") or m.group("n2")).replace(",", ""))
         add(Entity("money", m.group(0), value, m.start(), m.end(), currency))
     for m in _MONEY_CN.finditer(s):
         if not free(*m.span()):
