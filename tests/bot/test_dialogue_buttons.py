@@ -89,7 +89,9 @@ def test_candidate_questions_are_buttons(runtime, world, chat):
     assert listing.body.startswith("1. ")
     offered = [line.split(". ", 1)[1] for line in listing.body.splitlines()]
     assert [a["label"] for a in listing.actions or []] == offered
-    assert [a["reply"] for a in listing.actions or []] == [str(i) for i in range(1, len(offered) + 1)]
+    assert [a["reply"] for a in listing.actions or []] == [
+        str(i) for i in range(1, len(offered) + 1)
+    ]
     assert any("这个回答有帮助吗" in m.body for m in tap(chat, listing, offered[-1]))
 
 
