@@ -161,6 +161,7 @@ def test_an_ended_campaign_is_no_longer_offered(runtime, world, chat, now):
 
 
 def test_a_quiz_stops_when_the_campaign_ends_or_changes_mid_way(runtime, world, chat, quiz, now):
+    now.set(END - timedelta(minutes=5))
     chat.send("双11规则")
     now.set(END)
     assert chat.send("1")[0].startswith("这个活动问答已更新或已结束")

@@ -15,6 +15,7 @@ from kefu.bot.dialogue import state
 from kefu.channels import service as channels
 from kefu.channels.models import Channel, ChannelKind
 from kefu.orders import rules, shop
+from kefu.orders.aftersales_models import Refund
 from kefu.orders.models import Order
 from tests.bot.dialogue_helpers import Chat, seed_orders, switch_bot_on
 from tests.orders.helpers import T0, make_order
@@ -128,3 +129,19 @@ def test_a_failing_turn_still_reaches_a_person(runtime, world, chat, monkeypatch
     assert "机器人出错 bot error" in chat.notes()[0]
     with runtime.sessions() as s:
         assert s.scalars(select(Order)).first() is None  # nothing was acted on
+
+
+def test_a_late_yes_does_not_confirm_what_was_offered_long_ago(runtime, world, chat, now):
+    with runtime.sessions() as s:
+        make_order(s, world, number="2026112000001", member="M1", price=50_00)
+        s.commit()
+    assert "回复 1 确认" in chat.send("我要退款")[0]
+    now.advance(timedelta(hours=3))  # she left; the conversation may have closed and reopened
+    chat.send("1")
+    with runtime.sessions() as s:
+        assert s.scalars(select(Refund)).first() is None
+    assert "回复 1 确认" in chat.send("我要退款")[0]
+    now.advance(timedelta(minutes=5))
+    chat.send("1")
+    with runtime.sessions() as s:
+        assert s.scalars(select(Refund)).first() is not None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -235,7 +234,7 @@ def _choice(text: str, count: int) -> int | None:
 
 def _answer_to_offer(turn: Turn) -> bool:
     """The reply to the options the bot offered last; False when it is something else."""
-    pending: dict[str, Any] | None = turn.state.get("pending")
+    pending = turn.pending()
     if not pending:
         return False
     kind, options = pending.get("kind"), pending.get("options") or []

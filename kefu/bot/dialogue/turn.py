@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kefu import clock
 from kefu.auth.actor import Actor
 from kefu.auth.models import Workspace
 from kefu.bot.dialogue.texts import buttons, say
@@ -17,6 +19,7 @@ from kefu.conversations.models import Conversation
 from kefu.orders import shop
 
 LOG_KEEP = 12  # what the bot said and did, kept for the handoff summary
+PENDING_TTL = timedelta(minutes=30)  # how long "1"/"2" still answers what the bot offered
 
 
 @dataclass
@@ -73,9 +76,22 @@ class Turn:
     def offer(self, kind: str, options: list[dict[str, Any]], **extra: Any) -> None:
         """Remember numbered options; the customer's next "1"/"2"… picks one. The reply just
         said (which lists them) gets them as buttons too."""
-        self.set(pending={"kind": kind, "options": options, **extra})
+        offered_at = clock.now().isoformat()
+        self.set(pending={"kind": kind, "options": options, **extra, "offered_at": offered_at})
         if self.replies:
             self.buttons[len(self.replies) - 1] = buttons(self.lang, kind, options)
+
+    def pending(self) -> dict[str, Any] | None:
+        """The options offered last, while an answer to them can still mean them: a "1" typed
+        hours later (the conversation closed and reopened since) must not confirm a refund."""
+        pending: dict[str, Any] | None = self.state.get("pending")
+        if not pending:
+            return None
+        at = pending.get("offered_at")
+        if at is None or clock.now() - datetime.fromisoformat(at) > PENDING_TTL:
+            self.clear_pending()
+            return None
+        return pending
 
     def clear_pending(self) -> None:
         self.set(pending=None)
