@@ -32,6 +32,11 @@ RETRY_BASE = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
 
 
+class RetryLater(Exception):
+    """An expected, passing failure (a mail relay down or not yet configured): the timer retries
+    with back-off, and the log gets one line, not a stack that says nothing more."""
+
+
 def handler(kind: str) -> Callable[[Handler], Handler]:
     """Register the function that fires timers of `kind` (one per kind)."""
 
@@ -136,7 +141,10 @@ def _sweep_batch(sessions: sessionmaker[Session], batch: int) -> SweepResult:
                         raise LookupError(f"no handler for timer kind {timer.kind!r}")
                     fn(session, timer)
             except Exception as exc:  # one bad timer must not hold up the others
-                log.exception("timer %s (%s) failed", timer.id, timer.kind)
+                if isinstance(exc, RetryLater):
+                    log.warning("timer %s (%s) will retry: %s", timer.id, timer.kind, exc)
+                else:
+                    log.exception("timer %s (%s) failed", timer.id, timer.kind)
                 timer.attempts += 1
                 timer.last_error = f"{type(exc).__name__}: {exc}"[:500]
                 timer.due_at = now + min(RETRY_BASE * 2 ** (timer.attempts - 1), RETRY_MAX)

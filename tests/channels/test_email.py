@@ -292,7 +292,12 @@ def test_unknown_recipients_are_refused_at_rcpt(smtp_server: MailServer) -> None
 
 
 def test_a_relay_that_is_down_is_retried_then_the_failure_is_reported(
-    runtime: Runtime, smtp_server: MailServer, client: Any, world: World, email_channel: Channel
+    runtime: Runtime,
+    smtp_server: MailServer,
+    client: Any,
+    world: World,
+    email_channel: Channel,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     send(smtp_server, mail(message_id="<down@example.com>"))
     with runtime.sessions() as s:
@@ -310,6 +315,10 @@ def test_a_relay_that_is_down_is_retried_then_the_failure_is_reported(
         for n in range(MAX_ATTEMPTS):
             frozen.set(start + (n + 1) * timers.RETRY_MAX)
             timers.sweep(runtime.sessions)
+    # Each retry is one line that says why; a relay that is down is no bug with a stack to read.
+    retries = [r for r in caplog.records if "will retry" in r.getMessage()]
+    assert len(retries) == MAX_ATTEMPTS - 1
+    assert all("ConnectionRefusedError" in r.getMessage() and not r.exc_info for r in retries)
     with runtime.sessions() as s:
         out = s.scalars(select(Mail).where(Mail.direction == MailDirection.outbound)).one()
         assert out.status is MailStatus.failed and out.attempts == MAX_ATTEMPTS

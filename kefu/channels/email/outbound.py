@@ -182,7 +182,8 @@ def _send(session: Session, timer: timers.Timer) -> None:
             row.status, row.last_error = MailStatus.failed, f"{type(exc).__name__}: {exc}"[:500]
             _failed(session, row, conv)
             return
-        raise  # the timer retries with back-off; nothing above is kept
+        # The timer retries with back-off; nothing above is kept.
+        raise timers.RetryLater(f"mail {row.id}: {type(exc).__name__}: {exc}") from exc
     row.status, row.sent_at, row.last_error = MailStatus.sent, clock.now(), ""
     events.record(
         session,
