@@ -148,8 +148,10 @@ def _claim(sessions: sessionmaker[Session], batch: int) -> list[_Claimed]:
         for effect in rows:
             effect.next_attempt_at = now + LEASE  # the lease: nobody else calls it meanwhile
             link = links.get(effect.workspace_id) or shop_link(session, effect.workspace_id)
-            links[effect.workspace_id] = link
             try:
+                if link is None:  # a shop that never connected: retried, then shown to agents
+                    raise ShopError("no shop connected (PUT /api/v1/shop/settings)")
+                links[effect.workspace_id] = link
                 out.append(_Claimed(effect, port_for(link)))
             except ShopError as exc:
                 out.append(_Claimed(effect, None, str(exc)))
@@ -173,8 +175,8 @@ def _settle(sessions: sessionmaker[Session], outcomes: list[tuple[int, str]]) ->
         session.commit()
 
 
-def shop_link(session: Session, workspace_id: int) -> ShopLink:
-    return session.scalars(select(ShopLink).where(ShopLink.workspace_id == workspace_id)).one()
+def shop_link(session: Session, workspace_id: int) -> ShopLink | None:
+    return session.scalars(select(ShopLink).where(ShopLink.workspace_id == workspace_id)).first()
 
 
 def call(port: ShopPort, effect: Effect) -> None:

@@ -86,6 +86,26 @@ def test_a_failing_shop_gets_retries_with_backoff_and_applies_once(
         assert s.scalars(select(Refund)).one().status.value == "confirmed"
 
 
+def test_a_workspace_that_never_connected_its_shop_holds_up_nobody(
+    client, runtime, world, other_world, refund_effect, now
+):
+    """Its effects wait (retried, then shown to agents); other shops' effects are delivered."""
+    me = FreshCustomerHeaders(other_world)
+    client.get("/api/v1/widget/me", headers=me)
+    with runtime.sessions() as s:
+        order = make_order(s, other_world, number="SO-OTHER")
+        s.commit()
+    r = client.post(W.format(order.id, "refund"), json={"reason": "不要了"}, headers=me)
+    theirs = r.json()["effect_id"]
+    with shop_receiver() as shop:
+        point_shop_at(client, other_world, shop.url)
+        now.advance(timedelta(seconds=1))
+        effects.deliver_due(runtime.sessions)
+    assert effect(runtime, theirs).status.value == "delivered"
+    mine = effect(runtime, refund_effect)
+    assert mine.status.value == "pending" and "no shop connected" in mine.last_error
+
+
 def test_a_lost_response_means_a_second_call_that_the_key_makes_harmless(
     client, runtime, world, refund_effect, now
 ):
@@ -93,7 +113,9 @@ def test_a_lost_response_means_a_second_call_that_the_key_makes_harmless(
         point_shop_at(client, world, shop.url)
         with runtime.sessions() as s:  # the shop applied it, but kefu never heard back
             e = s.get(Effect, refund_effect)
-            effects.call(effects.port_for(effects.shop_link(s, e.workspace_id)), e)
+            link = effects.shop_link(s, e.workspace_id)
+            assert link is not None
+            effects.call(effects.port_for(link), e)
         effects.deliver_due(runtime.sessions)
     assert shop.calls == 2 and len(shop.applied) == 1
 
