@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from kefu.orders import effects as shop_effects
 from kefu.runtime import Runtime
@@ -17,12 +18,21 @@ log = logging.getLogger(__name__)
 
 
 def run_once(rt: Runtime) -> tuple[int, int]:
-    """One pass: (events dispatched, timers fired)."""
-    dispatched = rt.dispatcher.dispatch_pending()
-    fired = timers.sweep(rt.sessions).fired
+    """One pass: (events dispatched, timers fired). A step that fails is logged and the others
+    still run: a bad row in one must not stop the timers that keep promises (nor the worker)."""
+    dispatched = _guarded("dispatching events", rt.dispatcher.dispatch_pending)
+    fired = _guarded("firing timers", lambda: timers.sweep(rt.sessions).fired)
     # Effects at the shop (refunds, address changes): claimed here, called outside a transaction.
-    shop_effects.deliver_due(rt.sessions)
+    _guarded("delivering shop effects", lambda: shop_effects.deliver_due(rt.sessions))
     return dispatched, fired
+
+
+def _guarded(what: str, step: Callable[[], int]) -> int:
+    try:
+        return step()
+    except Exception:
+        log.exception("worker: %s failed", what)
+        return 0
 
 
 class WorkerThread(threading.Thread):

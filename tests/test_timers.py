@@ -173,3 +173,25 @@ def test_two_worker_processes_never_double_fire_or_miss(db_kind, tmp_path):
         if db_kind == "postgresql":
             assert min(counts) > 0  # both workers really took part
         rt.close()
+
+
+def test_a_failing_step_of_the_worker_pass_stops_neither_the_others_nor_the_worker(
+    runtime, world, monkeypatch
+):
+    from kefu.worker import run_once
+
+    with runtime.sessions() as s:
+        timers.schedule(
+            s,
+            workspace_id=world.workspace.id,
+            kind=timer_handlers.KIND,
+            key="after-a-bad-step",
+            due_at=clock.now() - timedelta(minutes=1),
+        )
+        s.commit()
+
+    def broken() -> int:
+        raise RuntimeError("a bad event row")
+
+    monkeypatch.setattr(runtime.dispatcher, "dispatch_pending", broken)
+    assert run_once(runtime) == (0, 1)  # no exception: the timer fired all the same
