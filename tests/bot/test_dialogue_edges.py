@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from kefu import clock
+from kefu.auth.models import Role
 from kefu.bot.dialogue import state
 from kefu.channels import service as channels
 from kefu.channels.models import Channel, ChannelKind
@@ -145,3 +146,31 @@ def test_a_late_yes_does_not_confirm_what_was_offered_long_ago(runtime, world, c
     chat.send("1")
     with runtime.sessions() as s:
         assert s.scalars(select(Refund)).first() is not None
+
+
+@pytest.mark.parametrize(
+    ("kind", "bot", "says"),
+    [
+        ("web_chat", {"enabled": "false"}, "enabled"),
+        ("web_chat", {"enabled": True, "hours": {"from": 9, "to": "22:00"}}, "hours.from"),
+        ("web_chat", {"enabled": True, "hours": {"from": "09:00", "to": "25:00"}}, "hours.to"),
+        ("web_chat", {"enabled": True, "hours": {"tz": "Mars/Olympus"}}, "Mars/Olympus"),
+        ("web_chat", ["on"], "object"),
+        ("email", {"enabled": True}, "chat channels only"),
+    ],
+)
+def test_a_bot_setting_it_would_misread_is_refused(client, world, kind, bot, says):
+    admin = {**world.headers(Role.admin), "Accept-Language": "en"}
+    body = {"kind": kind, "name": "新渠道", "config": {"bot": bot}}
+    r = client.post("/api/v1/channels", json=body, headers=admin)
+    assert r.status_code == 422 and says in r.json()["detail"]
+    chat = f"/api/v1/channels/{world.chat.id}"
+    r = client.patch(chat, json={"config": {"bot": bot}}, headers=admin)
+    assert r.status_code == 422 if kind == "web_chat" else r.status_code == 200
+
+
+def test_a_bot_setting_it_reads_rightly_is_taken(client, world):
+    bot = {"enabled": True, "hours": {"from": "22:00", "to": "24:00", "tz": "Asia/Shanghai"}}
+    body = {"kind": "app", "name": "App 客服", "config": {"bot": bot}}
+    r = client.post("/api/v1/channels", json=body, headers=world.headers(Role.admin))
+    assert r.status_code == 201, r.text

@@ -9,6 +9,7 @@ waits in the queue for the conversation and the customer has not been handed ove
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from kefu import clock
 from kefu.bot.models import BotDialogue
 from kefu.channels.models import Channel, ChannelKind
 from kefu.conversations.models import Conversation, ConversationStatus
+from kefu.errors import Invalid
 
 # Kinds on which the bot answers without configuration (none: it is switched on per channel).
 DEFAULT_ON: frozenset[ChannelKind] = frozenset()
@@ -36,10 +38,54 @@ def bot_config(channel: Channel) -> dict[str, Any]:
     return raw if isinstance(raw, dict) else {}
 
 
+_HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d|24:00")
+
+
+def check_config(kind: ChannelKind, config: dict[str, Any]) -> None:
+    """Refuse a `bot` section the bot would misread: it is read on every customer message, where
+    a wrong type could only mean "on around the clock" or "off" without anyone noticing."""
+    raw = config.get("bot")
+    if raw is None:
+        return
+    problem = _config_problem(kind, raw)
+    if problem is not None:
+        zh, en = problem
+        raise Invalid("channel.bot_config", zh=f"机器人设置有误：{zh}", en=f"bot settings: {en}")
+
+
+def _config_problem(kind: ChannelKind, raw: object) -> tuple[str, str] | None:
+    if not isinstance(raw, dict):
+        return "bot 须为对象", "bot must be an object"
+    enabled = raw.get("enabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        return "enabled 须为 true 或 false", "enabled must be true or false"
+    if enabled and kind not in CHAT_KINDS:
+        return "机器人只在在线聊天渠道（网页、App）应答", "the bot answers on chat channels only"
+    hours = raw.get("hours")
+    if hours is None:
+        return None
+    if not isinstance(hours, dict):
+        return "hours 须为对象", "hours must be an object"
+    for key in ("from", "to"):
+        value = hours.get(key)
+        if value is not None and not (isinstance(value, str) and _HHMM.fullmatch(value)):
+            return (
+                f"hours.{key} 须为 HH:MM（00:00–24:00）",
+                f"hours.{key} must be HH:MM (00:00–24:00)",
+            )
+    tz = hours.get("tz")
+    if tz is not None:
+        try:
+            ZoneInfo(str(tz))
+        except (ValueError, KeyError):
+            return f"未知时区 {tz}", f"unknown time zone {tz}"
+    return None
+
+
 def _clock_time(value: object, default: time) -> time:
     try:
         hh, mm = str(value).split(":")
-        return time(23, 59, 59) if (int(hh), int(mm)) >= (24, 0) else time(int(hh), int(mm))
+        return time.max if (int(hh), int(mm)) >= (24, 0) else time(int(hh), int(mm))
     except (ValueError, TypeError):
         return default
 
@@ -53,7 +99,7 @@ def in_hours(config: dict[str, Any], now: datetime) -> bool:
     except (ValueError, KeyError):
         tz = ZoneInfo(DEFAULT_TZ)
     start = _clock_time(hours.get("from"), time(0, 0))
-    end = _clock_time(hours.get("to"), time(23, 59, 59))
+    end = _clock_time(hours.get("to"), time.max)
     local = now.astimezone(tz).time()
     # "22:00"–"08:00" spans midnight.
     return start <= local <= end if start <= end else (local >= start or local <= end)
