@@ -5,8 +5,11 @@ model served on the company's own machines). Three rules keep it safe:
 
 - **Grounded**: the model sees only the KB passages that retrieval found for the customer's
   message and is told to answer from them or say it cannot; no passages, no call.
-- **Masked**: phone numbers, e-mail addresses, ID-card and bank-card numbers and any other long
-  digit run are masked in the prompt — personal data stays in kefu (PIPL).
+- **Masked**: mobile and landline numbers, e-mail addresses, ID-card and bank-card numbers (also
+  written in groups or in full-width digits), any other long digit run, and the detailed part of
+  a street address (road, number, building, room) are masked in the prompt — personal data
+  stays in kefu (PIPL). Province, city and district stay: they rarely identify anyone and often
+  matter to the answer (shipping times).
 - **A draft, never a send**: the agent reads it in the reply box; nothing reaches the customer
   without them, and no test of the default path needs a model.
 """
@@ -14,6 +17,8 @@ model served on the company's own machines). Three rules keep it safe:
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -31,10 +36,35 @@ NO_ANSWER = "NO_ANSWER"
 PASSAGES = 3
 MAX_PASSAGE_CHARS = 1500
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
-_ID_CARD = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+# The patterns read the NFKC fold of the text (full-width digits as ASCII); digit groups may be
+# separated the ways people type them: "138 1234 5678", "138-1234-5678", "138.1234.5678".
+# Each pattern starts only where a token starts (the lookbehinds): tried at every character of
+# a long run of digits or letters, a pattern would scan the rest of it each time (quadratic).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_ID_CARD = re.compile(r"(?<![\dA-Za-z])\d{6}[- ]?\d{8}[- ]?\d{3}[\dXx](?![\dA-Za-z])")
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[-. ]?)?1[3-9]\d[-. ]?\d{4}[-. ]?\d{4}(?!\d)")
+_LANDLINE = re.compile(
+    r"(?<![\dA-Za-z])(?:\(0\d{2,3}\) ?|0\d{2,3}[-. ]?)\d{3,4}[-. ]?\d{4}(?!\d)"
+)  # 010-62345678, 0571-8888 6666, (021) 5555 6666
+_DIGIT_GROUPS = re.compile(r"(?<![\dA-Za-z])\d{3,8}(?:[- ]\d{3,8})+(?![\dA-Za-z])")  # 6222 0210 …
 _LONG_DIGITS = re.compile(r"(?<!\d)\d{12,}(?!\d)")  # bank cards, other ids
+# Addresses: a road (…路, …大街, …大道, a 小区 …) followed by its number, building and room; or
+# a run of numbered units (5栋2单元502室) on its own. The road's name may not take in the words
+# that usually precede an address (寄到, 住在, 地址). "道" after 知/难/味… is not a road (知道3号).
+_UNIT = r"(?:号楼|号院|号|弄|栋|幢|座|单元|楼|层|室|户)"
+_NUMBERED = rf"[\dA-Za-z]+(?:-[\dA-Za-z]+)* ?{_UNIT}"
+_ROOM = r"(?: ?\d+(?:-\d+)*)?"  # a room number without 室 at the end: 2单元1101
+_ROAD = re.compile(
+    r"(?:(?![到在寄送往住是的我你址])[\u4e00-\u9fff]){1,8}?"
+    r"(?:大道|大街|路|街|巷|胡同|村|小区|花园|公寓|大厦|(?<![知难味频渠通报一])道)"
+    rf" ?\d+(?:-\d+)* ?{_UNIT}(?: ?{_NUMBERED})*{_ROOM}"
+)
+_UNITS = re.compile(rf"(?<![\dA-Za-z-]){_NUMBERED}(?: ?{_NUMBERED})*{_ROOM}")
+_STRONG_UNIT = re.compile(r"号楼|栋|幢|单元|室")
+# Where the road's name starts: after the last province, city, district, county or town (not
+# the 区 of 小区).
+_DIVISION = re.compile(r"省|自治区|市|州|盟|(?<!小)区|县|旗|镇|乡")
+ADDRESS_MASK = "****"
 
 SYSTEM = (
     "You are a customer-service agent of an online shop. Answer the customer's message using "
@@ -61,13 +91,88 @@ class Draft:
 
 
 def redact(text: str) -> str:
-    """The prompt's copy of a customer's text: personal numbers and addresses masked."""
-    text = _EMAIL.sub(lambda m: mask_email(m.group()), text)
-    text = _ID_CARD.sub(lambda m: m.group()[:4] + "*" * 10 + m.group()[-4:], text)
-    text = _PHONE.sub(lambda m: mask_phone(re.sub(r"[- ]", "", m.group())), text)
-    return _LONG_DIGITS.sub(
-        lambda m: m.group()[:4] + "*" * (len(m.group()) - 8) + m.group()[-4:], text
-    )
+    """The prompt's copy of a customer's text: personal numbers and addresses masked.
+
+    The patterns run over the NFKC fold of the text, so that full-width digits (what Chinese
+    input methods type) are seen as digits; what they find is replaced in the original, so that
+    the rest of the text (punctuation, ￥) reaches the model as the customer wrote it. Each rule
+    sees what the rules before it masked as masked ("*"), as 138****5678 already is."""
+    folded, origin = _fold(text)
+    spans: list[tuple[int, int, str]] = []  # (start, end) in `folded`, and the masked text
+    seen = folded
+    for pattern, mask in _RULES:
+        for m in pattern.finditer(seen):
+            masked = mask(m.group())
+            if masked is not None:
+                spans.append((m.start(), m.end(), masked))
+        seen = _masked(folded, spans)
+    out, at = [], 0
+    for start, end, masked in sorted(spans):
+        begin, stop = origin[start], origin[end - 1] + 1
+        out += [text[at:begin], masked]
+        at = stop
+    return "".join(out) + text[at:]
+
+
+def _fold(text: str) -> tuple[str, list[int]]:
+    """NFKC per character, and for each folded character the index of the one it came from."""
+    folded, origin = [], []
+    for i, ch in enumerate(text):
+        f = unicodedata.normalize("NFKC", ch) or ch
+        folded.append(f)
+        origin += [i] * len(f)
+    return "".join(folded), origin
+
+
+def _masked(folded: str, spans: list[tuple[int, int, str]]) -> str:
+    chars = list(folded)
+    for start, end, _ in spans:
+        chars[start:end] = "*" * (end - start)
+    return "".join(chars)
+
+
+def _digits(found: str) -> str:
+    return re.sub(r"\D", "", found)
+
+
+def _keep_ends(digits: str) -> str:
+    return digits[:4] + "*" * (len(digits) - 8) + digits[-4:]
+
+
+def _id_card(found: str) -> str:
+    compact = re.sub(r"[- ]", "", found)
+    return compact[:4] + "*" * 10 + compact[-4:]
+
+
+def _grouped(found: str) -> str | None:
+    digits = _digits(found)
+    return _keep_ends(digits) if len(digits) >= 12 else None  # shorter: a date, a quantity
+
+
+def _road(found: str) -> str:
+    name = re.split(r"[ \d]", found, maxsplit=1)[0]
+    divisions = list(_DIVISION.finditer(name))
+    return (found[: divisions[-1].end()] if divisions else "") + ADDRESS_MASK
+
+
+def _units(found: str) -> str | None:
+    # One plain unit ("3号", "5楼") is a date or a floor, not an address.
+    if _STRONG_UNIT.search(found) or len(re.findall(_UNIT, found)) >= 2:
+        return ADDRESS_MASK
+    return None
+
+
+_RULES: tuple[tuple[re.Pattern[str], Callable[[str], str | None]], ...] = (
+    (_EMAIL, mask_email),
+    (_ID_CARD, _id_card),
+    (_PHONE, lambda found: mask_phone(re.sub(r"[-. ]", "", found))),
+    # Card numbers before landlines: "0210 0112 3456" inside a card must not read as one.
+    (_DIGIT_GROUPS, _grouped),
+    (_LONG_DIGITS, _keep_ends),
+    (_LANDLINE, lambda found: mask_phone(_digits(found))),
+    (_ROAD, _road),
+    (_UNITS, _units),
+)
 
 
 def draft(

@@ -29,7 +29,10 @@ The Markdown format, one entry per `## ` heading (text before the first heading 
 
 The field list directly follows the heading and ends at a blank line; every field is optional,
 and a first line of the form `- name: value` always opens it (an unknown name is an error).
-Answer lines that begin with `#` or `\\` are written with a `\\` in front, which the parser drops.
+A variant heading is a line that reads exactly `### chat` or `### email` (trailing spaces allowed).
+Answer lines that begin with `#` or `\\`, after any indentation, are written with a `\\` in
+front, which the parser drops. Lines end at `\n` (or `\r\n`) only: other Unicode line
+separators (U+2028, U+0085, …) are text.
 """
 
 from __future__ import annotations
@@ -59,6 +62,13 @@ META_KEYS = ("kind", "status", "tags", "campaign", "valid_from", "valid_until")
 JSON_FORMAT = "kefu.knowledge/1"
 _FIELD_LINE = re.compile(r"^- [a-z_]+:")
 VARIANTS = {"### chat": "answer_chat", "### email": "answer_email"}
+
+
+def lines(text: str) -> list[str]:
+    """`text` split at line ends. Not `str.splitlines()`: it also splits at U+2028, U+0085 and
+    other characters a question, paraphrase or answer may hold, and the text would come back
+    cut in two."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 class FormatError(ValueError):
@@ -113,7 +123,7 @@ def parse_csv(content: str) -> list[Record]:
                 k: v for k, v in cells.items() if v != "" and k not in ("paraphrases", "tags")
             }
             fields["paraphrases"] = [
-                p.strip() for p in cells.get("paraphrases", "").splitlines() if p.strip()
+                p.strip() for p in lines(cells.get("paraphrases", "")) if p.strip()
             ]
             fields["tags"] = _split_tags(cells.get("tags", ""))
             records.append(Record(f"第 {line} 行", f"row {line}", fields))
@@ -145,13 +155,22 @@ def write_csv(records: Iterable[dict[str, Any]]) -> str:
 def parse_json(content: str) -> list[Record]:
     """`{"format": "kefu.knowledge/1", "entries": [...]}` or a bare list of entries."""
     try:
-        doc = json.loads(content)
+        # A BOM is dropped as the CSV and Markdown parsers drop it (Windows editors write one).
+        doc = json.loads(content.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         raise FormatError(
             f"第 {exc.lineno} 行",
             f"line {exc.lineno}",
             f"JSON 格式错误（{exc.msg}）",
             f"malformed JSON ({exc.msg})",
+        ) from exc
+    except RecursionError as exc:  # json.loads recurses once per nested bracket
+        raise FormatError(
+            "文件", "file", "JSON 格式错误（嵌套层数过多）", "malformed JSON (nested too deeply)"
+        ) from exc
+    except ValueError as exc:  # an integer literal beyond Python's digit limit (4300)
+        raise FormatError(
+            "文件", "file", "JSON 格式错误（数字位数过多）", "malformed JSON (a number is too long)"
         ) from exc
     entries = doc.get("entries") if isinstance(doc, dict) else doc
     if not isinstance(entries, list):
@@ -180,12 +199,12 @@ def write_json(records: Iterable[dict[str, Any]]) -> str:
 
 
 def parse_markdown(content: str) -> list[Record]:
-    lines = content.lstrip("\ufeff").splitlines()
-    starts = [i for i, line in enumerate(lines) if line.startswith("## ")]
+    text = lines(content.lstrip("\ufeff"))
+    starts = [i for i, line in enumerate(text) if line.startswith("## ")]
     records = []
     for n, start in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        records.append(_md_entry(lines, start, end))
+        end = starts[n + 1] if n + 1 < len(starts) else len(text)
+        records.append(_md_entry(text, start, end))
     if not records:
         raise FormatError(
             "文件", "file", "没有以「## 」开头的条目", 'no entry (a line starting with "## ")'
@@ -209,6 +228,13 @@ def _md_entry(lines: list[str], start: int, end: int) -> Record:
                 key, _, value = line[2:].partition(":")
                 key, value = key.strip(), value.strip()
                 in_paraphrases = key == "paraphrases"
+                if in_paraphrases and value:
+                    raise FormatError(
+                        f"第 {i + 1} 行",
+                        f"line {i + 1}",
+                        "其他问法应写在「- paraphrases:」下方，每行一条「  - 问法」",
+                        'list paraphrases below "- paraphrases:", one "  - text" line each',
+                    )
                 if key == "tags":
                     fields["tags"] = _split_tags(value)
                 elif key in META_KEYS:
@@ -231,8 +257,10 @@ def _md_entry(lines: list[str], start: int, end: int) -> Record:
     section = "answer"
     body: dict[str, list[str]] = {"answer": [], "answer_chat": [], "answer_email": []}
     for line in lines[i:end]:
-        if line.strip() in VARIANTS:
-            section = VARIANTS[line.strip()]
+        # Exactly the heading: an indented "### chat" is answer text (the writer escapes it
+        # anyway), not the start of the chat variant.
+        if line.rstrip() in VARIANTS:
+            section = VARIANTS[line.rstrip()]
             continue
         body[section].append(line[1:] if line.startswith("\\") else line)
     for key, text in body.items():
@@ -274,10 +302,28 @@ def markdown_entry(r: dict[str, Any]) -> str:
 
 
 def _escape(text: str) -> list[str]:
-    return [("\\" + line) if line.startswith(("#", "\\")) else line for line in text.splitlines()]
+    # Indented lines too: a reader (or an older kefu) may take "  ### chat" for a heading.
+    return [
+        ("\\" + line) if line.lstrip().startswith(("#", "\\")) else line for line in lines(text)
+    ]
 
 
 # --- shared -------------------------------------------------------------------------------------
+
+
+def check_text(content: str) -> None:
+    """Refuse text that was not UTF-8: decoding such a file replaces what it cannot read with
+    U+FFFD (a browser's `file.text()` does), and the entries would be stored garbled."""
+    at = content.find("\ufffd")
+    if at >= 0:
+        line = content.count("\n", 0, at) + 1
+        raise FormatError(
+            f"第 {line} 行",
+            f"line {line}",
+            "文件不是 UTF-8 文本（含无法识别的字符 �）；请将文件另存为 UTF-8 编码后再导入",
+            "the file is not UTF-8 text (it holds the replacement character �); "
+            "save it as UTF-8 and import it again",
+        )
 
 
 def _split_tags(value: str) -> list[str]:

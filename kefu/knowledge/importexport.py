@@ -70,6 +70,7 @@ def _validate(record: formats.Record) -> EntryCreate:
 def parse(fmt: ImportFormat, content: str) -> list[EntryCreate]:
     """Every record of the file, validated; the first problem is a 422 naming its place."""
     try:
+        formats.check_text(content)
         records = PARSERS[fmt](content)
     except formats.FormatError as exc:
         raise Invalid("knowledge.import_invalid", zh=exc.zh, en=exc.en) from exc

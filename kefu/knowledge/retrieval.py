@@ -6,17 +6,19 @@ full-text index (search.py), which also sees the answers. The retriever is built
 cached in the process, keyed by the workspace's KB revision: every edit bumps the revision in its
 own transaction, so the next query in any process rebuilds (`answer` reads one small row per call).
 Validity windows are checked at query time against `kefu.clock.now()`: a campaign's rules stop
-answering when the campaign ends, with no edit and no rebuild.
+answering when the campaign ends, with no edit and no rebuild. They are checked before the cut to
+the best few: last years' copies of a campaign's rules must not fill every slot and hide this
+year's (`_best_valid` asks each signal for more only while out-of-window entries crowd its top).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from sqlalchemy import select
@@ -29,6 +31,7 @@ from kefu.knowledge.models import EntryStatus, KbEntry
 from kefu.knowledge.text import normalize, plain, tokens
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHAT_CHANNELS = frozenset({"chat", "web_chat", "app", "community", "api"})
 EMAIL_CHANNELS = frozenset({"email", "web_form"})
@@ -38,6 +41,8 @@ RETRIEVER_WEIGHT = 0.75
 FTS_WEIGHT = 0.25
 MIN_CONFIDENCE = 0.05
 MAX_TEXT = 2000
+POOL = 10  # candidates taken from each signal (at least 3 per answer asked for)
+WIDEN = 4  # how much more a signal is asked for when out-of-window entries fill its top
 
 
 @dataclass(frozen=True)
@@ -206,17 +211,31 @@ def answer(
     idx = index_for(session, workspace_id)
     if not idx.entries or not text.strip():
         return []
-    similar = dict(idx.retriever.search(text, k=max(10, k * 3)))
-    hits = search.search(
-        session, workspace_id=workspace_id, q=text, limit=max(10, k * 3), published_only=True
+
+    def valid(entry_id: int) -> bool:
+        entry = idx.entries.get(entry_id)
+        return entry is not None and entry.valid_at(now)
+
+    pool, most = max(POOL, k * 3), len(idx.entries)
+    similar = dict(
+        _best_valid(lambda n: idx.retriever.search(text, k=n), lambda r: valid(r[0]), pool, most)[0]
     )
-    top = max((h.score for h in hits), default=0.0)
+    hits, fetched = _best_valid(
+        lambda n: search.search(
+            session, workspace_id=workspace_id, q=text, limit=n, published_only=True
+        ),
+        lambda h: valid(h.entry_id),
+        pool,
+        most,
+    )
+    # Scaled by the best full-text hit of all, out-of-window ones included: scaled by the best
+    # valid hit alone, a weak match ("尾款…" against a refund answer, last year's rules expired)
+    # would count as a perfect one and be answered outright.
+    top = max((h.score for h in fetched), default=0.0)
     fulltext = {h.entry_id: (h.score / top if top > 0 else 0.0) for h in hits}
     out = []
     for entry_id in similar.keys() | fulltext.keys():
-        entry = idx.entries.get(entry_id)
-        if entry is None or not entry.valid_at(now):
-            continue
+        entry = idx.entries[entry_id]
         score = RETRIEVER_WEIGHT * similar.get(entry_id, 0.0) + FTS_WEIGHT * fulltext.get(
             entry_id, 0.0
         )
@@ -233,6 +252,21 @@ def answer(
         )
     out.sort(key=lambda c: (-c.score, c.entry_id))
     return out[:k]
+
+
+def _best_valid(
+    fetch: Callable[[int], list[T]], valid: Callable[[T], bool], want: int, most: int
+) -> tuple[list[T], list[T]]:
+    """The best `want` valid results of `fetch(n)` (the best n, best first), and all it fetched.
+    One call unless out-of-window entries took slots: then ask again for WIDEN times more, up to
+    every entry (`most`), so the work grows with the crowding, not with the knowledge base."""
+    n = want
+    while True:
+        got = fetch(n)
+        kept = [r for r in got if valid(r)]
+        if len(kept) >= want or len(kept) == len(got) or n >= most:
+            return kept[:want], got
+        n = min(n * WIDEN, most)
 
 
 def forget(workspace_id: int | None = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import secrets
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from kefu import clock, events
 from kefu.auth.actor import Actor
 from kefu.auth.permissions import Perm, require
-from kefu.errors import Invalid, not_found
+from kefu.errors import Conflict, Invalid, not_found
 from kefu.knowledge import formats
 from kefu.knowledge.models import EntryStatus, KbEntry, KbEntryTag, KbRevision, KbVersion
 from kefu.knowledge.schemas import EntryContent
@@ -34,7 +34,8 @@ ANSWER_FIELDS = ("answer", "answer_chat", "answer_email")
 
 
 def clean(content: EntryContent) -> EntryContent:
-    """The content as it is stored: answers sanitised, paraphrases and tags deduplicated."""
+    """The content as it is stored: answers sanitised, text trimmed, paraphrases and tags
+    deduplicated (blank ones dropped), the validity window in UTC."""
     answers = {f: sanitize(getattr(content, f)) for f in ANSWER_FIELDS}
     if not plain(answers["answer"]):
         raise Invalid(
@@ -49,12 +50,44 @@ def clean(content: EntryContent) -> EntryContent:
             **answers,
             "question": question,
             "paraphrases": list(dict.fromkeys(paraphrases)),
-            "tags": sorted(set(content.tags)),
+            # Trimmed like the CSV and Markdown importers trim them, so that re-importing an
+            # export finds the same tags.
+            "tags": sorted({t.strip() for t in content.tags if t.strip()}),
             "campaign": content.campaign.strip(),
-            "valid_from": content.valid_from and content.valid_from.astimezone(UTC),
-            "valid_until": content.valid_until and content.valid_until.astimezone(UTC),
+            "valid_from": _utc(content.valid_from, "valid_from"),
+            "valid_until": _utc(content.valid_until, "valid_until"),
         }
     )
+
+
+def _utc(moment: datetime | None, field: str) -> datetime | None:
+    # An offset can push a date at the calendar's edge (0001-01-01T00:00+01:00) out of the
+    # range datetime can hold: the schema accepts it, only the conversion fails.
+    try:
+        return moment and moment.astimezone(UTC)
+    except OverflowError:
+        raise Invalid(
+            "knowledge.invalid",
+            zh=f"{field} 超出可用的日期范围（0001 至 9999 年，按 UTC 计）",
+            en=f"{field} is out of the supported date range (years 0001 to 9999, in UTC)",
+        ) from None
+
+
+def _ensure_unique_question(
+    session: Session, *, actor: Actor, question: str, entry_id: int | None = None
+) -> None:
+    """Refuse a second live entry with the same question: import and export match entries by
+    question, so a workspace holding two could not import its own export back."""
+    stmt = scoped(KbEntry, actor).where(KbEntry.question == question, KbEntry.deleted_at.is_(None))
+    if entry_id is not None:
+        stmt = stmt.where(KbEntry.id != entry_id)
+    other = session.scalar(stmt.with_only_columns(KbEntry.id).limit(1))
+    if other is not None:
+        raise Conflict(
+            "knowledge.duplicate_question",
+            zh=f"已有问题相同的条目（#{other}）；请修改问题或编辑那一条",
+            en=f"another entry (#{other}) has the same question; change it or edit that entry",
+        )
 
 
 def content_of(entry: KbEntry) -> EntryContent:
@@ -101,6 +134,7 @@ def create(
     """A new entry (version 1)."""
     require(actor, Perm.manage_knowledge)
     content = clean(content)
+    _ensure_unique_question(session, actor=actor, question=content.question)
     entry = KbEntry(workspace_id=actor.workspace_id, status=status, version=1, tag_rows=[])
     _apply(entry, content)
     session.add(entry)
@@ -136,8 +170,10 @@ def list_(
         stmt = stmt.where(KbEntry.status == status)
     if kind is not None:
         stmt = stmt.where(KbEntry.kind == kind)
-    if tag:
-        stmt = stmt.where(KbEntry.id.in_(select(KbEntryTag.entry_id).where(KbEntryTag.tag == tag)))
+    if tag and tag.strip():  # tags are stored trimmed (clean)
+        stmt = stmt.where(
+            KbEntry.id.in_(select(KbEntryTag.entry_id).where(KbEntryTag.tag == tag.strip()))
+        )
     if campaign:
         stmt = stmt.where(KbEntry.campaign == campaign)
     return paginate(session, stmt, KbEntry.id, limit=limit, cursor=cursor)
@@ -173,6 +209,10 @@ def update(
         raise Invalid(
             "knowledge.invalid", zh=f"内容无效：{_reason(exc)}", en=f"invalid: {_reason(exc)}"
         ) from exc
+    if content.question != before.question:
+        # Only a changed question is checked: an entry that already shares its question (made
+        # before duplicates were refused) can still be edited.
+        _ensure_unique_question(session, actor=actor, question=content.question, entry_id=entry.id)
     changed = content != before
     if changed:
         entry.version += 1
@@ -238,13 +278,18 @@ def diff(
     b = version(session, actor=actor, entry_id=entry_id, number=to_version).content
     fields = [f for f in CONTENT_FIELDS if a.get(f) != b.get(f)]
     lines = difflib.unified_diff(
-        formats.markdown_entry(a).splitlines(),
-        formats.markdown_entry(b).splitlines(),
+        _diff_lines(a),
+        _diff_lines(b),
         fromfile=f"v{from_version}",
         tofile=f"v{to_version}",
         lineterm="",
     )
     return fields, "\n".join(lines)
+
+
+def _diff_lines(content: dict[str, Any]) -> list[str]:
+    # Split at "\n" only: a question may hold U+2028, which splitlines() would cut in two.
+    return formats.lines(formats.markdown_entry(content).removesuffix("\n"))
 
 
 # --- the KB revision ----------------------------------------------------------------------------

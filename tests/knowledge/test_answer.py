@@ -4,6 +4,7 @@ change the answer on the next query."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -218,3 +219,74 @@ def test_an_edit_committed_elsewhere_reaches_the_next_answer(
             retrieval.answer(reader, ws, "多久发货", "chat")[0].answer_for_channel
             == "今日下单明日达"
         )
+
+
+class NoRetriever:
+    """Only the full-text signal answers (to test it on its own)."""
+
+    def __init__(self, entries: object) -> None:
+        pass
+
+    def search(self, text: str, k: int) -> list[tuple[int, float]]:
+        return []
+
+
+def yearly_copies(session: Session, world: World) -> int:
+    """Last years' (and next year's) copies of the presale rule, and this year's: its id."""
+    for year in [*range(2010, 2026), 2027]:
+        make_entry(
+            session,
+            world,
+            f"{PRESALE[0]}（{year}）",
+            f"{year}年的{PRESALE[1]}",
+            valid_from=datetime(year, 10, 20, tzinfo=UTC),
+            valid_until=datetime(year, 11, 12, tzinfo=UTC),
+        )
+    return make_entry(
+        session,
+        world,
+        "双11预售的尾款几号支付？",
+        PRESALE[1],
+        valid_from=datetime(2026, 10, 20, tzinfo=UTC),
+        valid_until=datetime(2026, 11, 12, tzinfo=UTC),
+    ).id
+
+
+@pytest.mark.parametrize(
+    "retriever", [retrieval.NluRetriever, retrieval.TfidfRetriever, NoRetriever]
+)
+def test_out_of_window_copies_do_not_crowd_out_the_valid_entry(
+    session: Session, world: World, monkeypatch: pytest.MonkeyPatch, retriever: type
+) -> None:
+    # The copies match the question better than the current entry and outnumber every slot.
+    monkeypatch.setattr(retrieval, "make_retriever", retriever)
+    retrieval.forget()
+    current = yearly_copies(session, world)
+    with clock.frozen(T0):
+        found = retrieval.answer(session, world.workspace.id, "双11预售尾款什么时候付", "chat")
+    assert [c.entry_id for c in found] == [current]
+
+
+def test_without_out_of_window_entries_each_signal_is_asked_once(
+    session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(session, world)
+    for n in range(20):
+        make_entry(session, world, f"第{n}号商品的保修期多久？", f"第{n}号商品保修一年。")
+    retrieval.forget()
+    idx = retrieval.index_for(session, world.workspace.id)
+    asked: list[str] = []
+
+    def counted(name: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            asked.append(name)
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(idx.retriever, "search", counted("retriever", idx.retriever.search))
+    monkeypatch.setattr(search, "search", counted("fulltext", search.search))
+    with clock.frozen(T0):
+        # Fewer matches than slots: nothing to gain from asking again.
+        assert top(session, world, "怎么还没发货啊") is not None
+    assert sorted(asked) == ["fulltext", "retriever"]

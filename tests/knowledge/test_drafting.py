@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -156,3 +157,48 @@ def test_the_workbench_offers_drafting_only_when_configured(client: TestClient) 
     assert flag.format("") in client.get("/workbench").text
     configured(client, "http://127.0.0.1:9/v1")
     assert flag.format("1") in client.get("/workbench").text
+
+
+# (what the customer wrote, what must not reach the model, what it reads instead)
+PERSONAL = [
+    ("手机１３８１２３４５６７８", "12345678", "手机138****5678"),
+    ("手机 138.1234.5678 或 138 1234 5678", "1234", "手机 138****5678 或 138****5678"),
+    ("座机010-62345678", "6234", "座机010****5678"),
+    ("座机 0571-8888 6666", "8888", "座机 0571****6666"),
+    ("卡号 6222 0210 0112 3456 789", "0210 0112", "卡号 6222***********6789"),
+    ("卡号 6222-0210-0112-3456-789", "0210-0112", "卡号 6222***********6789"),
+    ("身份证 110101 19900307 1234", "19900307", "身份证 1101**********1234"),
+    ("身份证 １１０１０１１９９００３０７１２３Ｘ", "19900307", "身份证 1101**********123X"),
+    ("寄到上海市浦东新区世纪大道100号5楼502室", "世纪大道", "寄到上海市浦东新区****"),
+    ("地址：北京市朝阳区建国路88号院3号楼2单元1101", "建国路", "地址：北京市朝阳区****"),
+    ("送到阳光小区5栋2单元502室，谢谢", "502", "送到****，谢谢"),
+    ("浙江省杭州市西湖区文三路 90 号 A座 1201室", "文三路", "浙江省杭州市西湖区****"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret", "masked"), PERSONAL)
+def test_redaction_masks_numbers_however_written_and_addresses(
+    text: str, secret: str, masked: str
+) -> None:
+    out = drafting.redact(text)
+    assert secret not in out and out == masked
+
+
+def test_redaction_keeps_what_is_not_personal() -> None:
+    kept = [
+        "11月3号能到吗？放在3楼就行，我知道3号发货",
+        "活动 2026-11-05 至 2026-11-12，满 300 减 40，买了 2 件",
+        "已经是138****5678了，卡号 6222***********6789",  # masked stays masked, as it was
+        "全角标点，保持原样：￥２９９！",
+    ]
+    for text in kept:
+        assert drafting.redact(text) == text
+
+
+def test_redaction_takes_linear_time_on_long_runs() -> None:
+    # Tried at every character, a pattern that rescans the rest of the run is quadratic.
+    # 20 000 characters take some 0.05 s; quadratic, seconds.
+    for run in ("1" * 20_000, "1-" * 10_000, "a" * 20_000, "路1号" * 7_000, "大" * 20_000):
+        started = time.perf_counter()
+        drafting.redact(run)
+        assert time.perf_counter() - started < 0.5, run[:8]

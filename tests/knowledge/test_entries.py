@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kefu.auth.models import Role
@@ -145,3 +146,72 @@ def test_bad_input_is_a_clear_422(client: TestClient, world: World) -> None:
         f"{URL}/{entry['id']}", json={"valid_from": "2026-12-01T00:00:00+08:00"}, headers=lead
     )
     assert r.status_code == 422 and "valid_until" in r.json()["detail"]
+
+
+EDGES = {"valid_from": "0001-01-01T00:00:00+01:00", "valid_until": "9999-12-31T23:30:00-01:00"}
+
+
+@pytest.mark.parametrize(("field", "value"), EDGES.items())
+def test_a_date_beyond_the_calendar_in_utc_is_a_clear_422(
+    client: TestClient, world: World, field: str, value: str
+) -> None:
+    # Valid dates as written; only their UTC time falls outside years 1 to 9999.
+    body = {**PRESALE, "valid_from": None, "valid_until": None, field: value}
+    en = client.post(URL, json=body, headers=world.headers(Role.team_lead, lang="en"))
+    assert en.status_code == 422 and en.json()["code"] == "knowledge.invalid"
+    assert field in en.json()["detail"] and "date range" in en.json()["detail"]
+    zh = client.post(URL, json=body, headers=world.headers(Role.team_lead))
+    assert zh.status_code == 422 and "日期范围" in zh.json()["detail"]
+    entry = create(client, world, {**PRESALE, "valid_from": None, "valid_until": None})
+    r = client.patch(
+        f"{URL}/{entry['id']}", json={field: value}, headers=world.headers(Role.team_lead)
+    )
+    assert r.status_code == 422 and "日期范围" in r.json()["detail"]
+    assert client.get(f"{URL}/{entry['id']}", headers=world.headers()).json() == entry
+
+
+def test_the_calendars_edge_itself_is_a_date_like_any_other(
+    client: TestClient, world: World
+) -> None:
+    body = {
+        **PRESALE,
+        "valid_from": "0001-01-01T00:00:00+00:00",
+        "valid_until": "9999-12-31T23:00:00+00:00",
+    }
+    entry = create(client, world, body)
+    assert entry["valid_from"].startswith("0001-01-01") and entry["valid_until"][:4] == "9999"
+
+
+def test_tags_are_trimmed_and_blank_ones_dropped(client: TestClient, world: World) -> None:
+    entry = create(client, world, {**PRESALE, "tags": [" vip ", " ", "vip", "双11 "]})
+    assert entry["tags"] == ["vip", "双11"]
+    lead = world.headers(Role.team_lead)
+    patched = client.patch(f"{URL}/{entry['id']}", json={"tags": ["  预售"]}, headers=lead)
+    assert patched.json()["tags"] == ["预售"]
+    listed = client.get(URL, params={"tag": " 预售 "}, headers=lead).json()["items"]
+    assert [e["id"] for e in listed] == [entry["id"]]
+
+
+def test_a_second_live_entry_with_the_same_question_is_refused(
+    client: TestClient, world: World, other_world: World
+) -> None:
+    first = create(client, world)
+    en = world.headers(Role.team_lead, lang="en")
+    # The question as stored: surrounding spaces do not make it another one.
+    again = {**PRESALE, "question": f"  {PRESALE['question']} ", "answer": "别的答案"}
+    r = client.post(URL, json=again, headers=en)
+    assert r.status_code == 409 and r.json()["code"] == "knowledge.duplicate_question"
+    assert f"#{first['id']}" in r.json()["detail"] and "same question" in r.json()["detail"]
+    zh = client.post(URL, json=again, headers=world.headers(Role.team_lead))
+    assert zh.status_code == 409 and "问题相同" in zh.json()["detail"]
+    other = create(client, world, {**PRESALE, "question": "别的问题"})
+    moved = client.patch(f"{URL}/{other['id']}", json={"question": PRESALE["question"]}, headers=en)
+    assert moved.status_code == 409 and moved.json()["code"] == "knowledge.duplicate_question"
+    assert client.get(f"{URL}/{other['id']}", headers=en).json()["question"] == "别的问题"
+    # Its own question is no duplicate of itself; another workspace may ask the same.
+    same = client.patch(f"{URL}/{first['id']}", json={**again, "note": "改答案"}, headers=en)
+    assert same.status_code == 200 and same.json()["version"] == 2
+    assert client.post(URL, json=PRESALE, headers=other_world.headers(Role.team_lead)).is_success
+    # Once the first is deleted, the question is free again.
+    assert client.delete(f"{URL}/{first['id']}", headers=en).status_code == 200
+    assert create(client, world, again)["question"] == PRESALE["question"]

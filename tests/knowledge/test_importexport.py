@@ -34,7 +34,15 @@ ENTRIES: list[dict[str, Any]] = [
     },
     {"question": "下单后多久发货？", "answer": "现货商品48小时内发货。", "status": "draft"},
 ]
-FIELDS = ("kind", "question", "paraphrases", "answer", "answer_chat", "answer_email", "tags")
+FIELDS: tuple[str, ...] = (
+    "kind",
+    "question",
+    "paraphrases",
+    "answer",
+    "answer_chat",
+    "answer_email",
+    "tags",
+)
 FIELDS += ("campaign", "valid_from", "valid_until", "status")
 
 
@@ -119,6 +127,19 @@ BAD = [
     ("markdown", "## 好问题\n\n好答案\n\n## 坏问题\n\n- colour: red\n\n答案\n", "line 7", "colour"),
     ("markdown", "## 好问题\n\n好答案\n\n## 坏问题\n\n- tags: a\n", "line 5", "answer"),
     ("markdown", "no headings here\n", "file", "no entry"),
+    # Malformed JSON that json.loads refuses with other errors than JSONDecodeError.
+    ("json", "[" * 100_000, "file", "nested too deeply"),
+    ("json", '[{"question": "q", "answer": ' + "1" * 4301 + "}]", "file", "number is too long"),
+    # A date whose UTC time is beyond the calendar (the offset pushes it before year 1).
+    (
+        "json",
+        '[{"question": "q", "answer": "a", "valid_from": "0001-01-01T00:00:00+01:00"}]',
+        "entry 1",
+        "valid_from is out of the supported date range",
+    ),
+    # What a browser's file.text() makes of a GBK file: U+FFFD for every character it can't read.
+    ("csv", "question,answer\n\ufffd\ufffd\ufffd,\ufffd\ufffd\n", "line 2", "not UTF-8"),
+    ("markdown", "## 好问题\n\n- paraphrases: 说法一, 说法二\n\n好答案\n", "line 3", "paraphrases"),
 ]
 
 
@@ -167,3 +188,64 @@ def test_markdown_format_reads_as_documented() -> None:
     assert f["answer_chat"].startswith("The short answer") and f["answer_email"].startswith(
         "The long"
     )
+
+
+def test_a_json_file_may_start_with_a_bom(client: TestClient, world: World) -> None:
+    r = import_(client, world, "json", "\ufeff" + json.dumps(ENTRIES, ensure_ascii=False))
+    assert r.status_code == 200, r.text
+    assert r.json()["created"] == 3
+
+
+ODD: list[dict[str, Any]] = [
+    {
+        # Unicode line and paragraph separators, NEL: text, not line ends.
+        "question": "退货\u2028政策",
+        "paraphrases": ["开票\x85发票", "换货\u2029怎么换"],
+        # Indented headings inside an answer stay in the answer.
+        "answer": "<pre>步骤：\n  ### chat\n然后付尾款</pre>",
+        "answer_chat": "11月1日付尾款",
+        "answer_email": "<p>您好</p>\n\t### email\n<p>尾款规则\u2028详见活动页</p>",
+        "tags": [" vip ", " ", "预售"],
+        "campaign": "双11\x85活动",
+    },
+    {"question": "下单后多久发货？", "answer": "现货商品48小时内发货。", "tags": ["发货"]},
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "markdown"])
+def test_odd_text_round_trips(
+    client: TestClient, world: World, other_world: World, fmt: str
+) -> None:
+    for body in ODD:
+        r = client.post("/api/v1/knowledge/entries", json=body, headers=world.headers(Role.admin))
+        assert r.status_code == 201, r.text
+    original = live(client, world)
+    assert original[1]["tags"] == ["vip", "预售"]  # trimmed, the blank one dropped
+    text = export(client, world, fmt)
+    done = import_(client, other_world, fmt, text)
+    assert done.status_code == 200, done.text
+    assert live(client, other_world) == original
+    again = import_(client, world, fmt, text).json()
+    assert again["created"] == again["updated"] == 0 and again["unchanged"] == 2
+
+
+def test_markdown_variant_headings_are_whole_lines() -> None:
+    [record] = formats.parse_markdown(
+        "## 问题\r\n\r\n答案\r\n  ### chat\r\n\\### email\r\n还是答案\r\n"
+        "### chat   \r\n\r\n短答案\r\n"
+    )
+    assert record.fields["answer"] == "答案\n  ### chat\n### email\n还是答案"
+    assert record.fields["answer_chat"] == "短答案" and "answer_email" not in record.fields
+
+
+def test_an_export_always_imports_back(client: TestClient, world: World) -> None:
+    # Two entries of one question would be an export that its own import refuses.
+    first = {"question": "怎么退货", "answer": "答案一"}
+    lead = world.headers(Role.team_lead, lang="en")
+    assert client.post("/api/v1/knowledge/entries", json=first, headers=lead).status_code == 201
+    second = {"question": "怎么退货 ", "answer": "答案二"}
+    r = client.post("/api/v1/knowledge/entries", json=second, headers=lead)
+    assert r.status_code == 409 and r.json()["code"] == "knowledge.duplicate_question"
+    for fmt in ("csv", "json", "markdown"):
+        again = import_(client, world, fmt, export(client, world, fmt))
+        assert again.status_code == 200 and again.json()["unchanged"] == 1, again.text

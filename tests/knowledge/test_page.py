@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
 from fastapi.testclient import TestClient
 
 
@@ -24,3 +30,32 @@ def test_the_page_has_the_campaign_quiz_section(client: TestClient) -> None:
     script = client.get("/knowledge/static/campaigns.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert "/api/v1/bot/campaigns" in script.text and "innerHTML" not in script.text
+
+
+def test_the_page_reads_a_gbk_file_as_gbk_and_utf8_as_utf8(client: TestClient) -> None:
+    # Excel on Chinese Windows saves CSV as GBK; file.text() would read it as UTF-8 and send
+    # U+FFFD for every Chinese character. The page's own decoder runs here under Node.
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed")
+    script = client.get("/knowledge/static/knowledge.js").text
+    found = re.search(r"^async function readText\(file\) \{$.*?^\}$", script, re.M | re.S)
+    assert found, "knowledge.js has no readText(file)"
+    csv = "question,answer\n怎么退货,七天无理由退货\n"
+    files = {
+        "gbk": list(csv.encode("gb18030")),
+        "utf8_bom": list(("\ufeff" + csv).encode()),
+        "utf8": list(csv.encode()),
+    }
+    program = (
+        found.group()
+        + f"\nconst files = {json.dumps(files)};\n"
+        + "(async () => { const out = {};\n"
+        + "  for (const [name, bytes] of Object.entries(files))\n"
+        + "    out[name] = await readText(new Blob([Uint8Array.from(bytes)]));\n"
+        + "  console.log(JSON.stringify(out)); })();\n"
+    )
+    done = subprocess.run(
+        [node, "-e", program], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert json.loads(done.stdout) == {"gbk": csv, "utf8_bom": csv, "utf8": csv}

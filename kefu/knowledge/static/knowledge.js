@@ -206,13 +206,24 @@ $("export").addEventListener("click", async () => {
   URL.revokeObjectURL(a.href);
 });
 
+// Excel on Chinese Windows saves CSV as GB18030 (GBK): file.text() would read it as UTF-8 and
+// turn every Chinese character into U+FFFD. Strict UTF-8 first (it drops a BOM), else GB18030.
+async function readText(file) {
+  const bytes = await file.arrayBuffer();
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder("gb18030").decode(bytes);
+  }
+}
+
 $("import-file").addEventListener("change", async (event) => {
   const file = event.target.files[0];
   if (!file) return;
   const name = file.name.toLowerCase();
   const format = name.endsWith(".csv") ? "csv" : name.endsWith(".json") ? "json" : "markdown";
   try {
-    const done = await api("/api/v1/knowledge/import", { method: "POST", body: { format, content: await file.text() } });
+    const done = await api("/api/v1/knowledge/import", { method: "POST", body: { format, content: await readText(file) } });
     say(fill(T.imported, done));
     await list();
   } catch (err) {
