@@ -174,3 +174,14 @@ def test_a_bot_setting_it_reads_rightly_is_taken(client, world):
     body = {"kind": "app", "name": "App 客服", "config": {"bot": bot}}
     r = client.post("/api/v1/channels", json=body, headers=world.headers(Role.admin))
     assert r.status_code == 201, r.text
+
+
+def test_the_summary_keeps_what_the_customer_said_before_the_last_message(runtime, world, chat):
+    first, _ = seed_orders(runtime, world)
+    chat.send(f"订单{first}到哪了")
+    chat.send("有事可以打我电话 13812345678")
+    chat.send("转人工")
+    [note] = chat.notes()
+    entities_line = next(line for line in note.splitlines() if line.startswith("实体"))
+    assert f"order_number={first}" in entities_line
+    assert "138****5678" in entities_line and "13812345678" not in note

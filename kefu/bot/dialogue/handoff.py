@@ -10,13 +10,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import select
+
 from kefu.bot.dialogue.turn import Turn
 from kefu.bot.nlu import emotion, entities
 from kefu.conversations import service as conversations
+from kefu.conversations.models import Direction, Message
 from kefu.privacy import mask_phone
 from kefu.routing import service as routing
 
 log = logging.getLogger(__name__)
+ENTITIES_SHOWN = 8
+EARLIER_READ = 6  # the customer's messages before the last that the summary reads entities from
+EARLIER_CHARS = 1000  # of each, as much as the bot itself reads
 
 REASONS = {
     "customer_asked": "客户要求转人工 customer asked for a person",
@@ -30,18 +36,34 @@ REASONS = {
 
 
 def _entities(turn: Turn) -> list[str]:
+    """What the customer told the bot — an order number two messages ago, a phone number — not
+    only in the last message: newest first, each once."""
+    out: list[str] = []
     try:
-        found = entities.extract(turn.text, config=turn.entity_config)
+        for text in [turn.text, *_earlier_texts(turn)]:
+            for e in entities.extract(text[:EARLIER_CHARS], config=turn.entity_config):
+                value = mask_phone(str(e.value)) if e.kind == "phone" else str(e.value)
+                if f"{e.kind}={value}" not in out:
+                    out.append(f"{e.kind}={value}")
     except Exception:  # the summary is how a failed turn reaches a person: it must not fail too
         log.exception("entities of a handoff summary")
-        found = []
-    out = []
-    for e in found:
-        value = str(e.value)
-        if e.kind == "phone":
-            value = mask_phone(value)
-        out.append(f"{e.kind}={value}")
-    return out[:8]
+    return out[:ENTITIES_SHOWN]
+
+
+def _earlier_texts(turn: Turn) -> list[str]:
+    """The customer's messages before this one, newest first (the bot's part of the talk)."""
+    return list(
+        turn.session.scalars(
+            select(Message.body)
+            .where(
+                Message.conversation_id == turn.conv.id,
+                Message.direction == Direction.inbound,
+            )
+            .order_by(Message.id.desc())
+            .offset(1)  # this very message, read above as the turn's (capped, simplified) text
+            .limit(EARLIER_READ)
+        )
+    )
 
 
 def summary(turn: Turn, reason: str) -> str:
