@@ -48,8 +48,8 @@ def approve(session: Session, *, actor: Actor, grant_id: int, note: str = "") ->
             f"({yuan(authority(doc, actor))})",
         )
     _decide(session, actor, row, GrantStatus.granted, note)
+    payout.pay(session, row)  # first: it may lower the amount to what is left of the order
     audit.record(session, actor, row, "compensation.granted", approved_by_id=actor.id, note=note)
-    payout.pay(session, row)
     notices.tell_customer(session, actor, row)
     return row
 

@@ -115,8 +115,8 @@ def grant(
     if row.status is GrantStatus.pending_approval:
         approvals.requested(session, actor, row)
     else:
+        payout.pay(session, row)  # first: it may lower the amount to what is left of the order
         audit.record(session, actor, row, "compensation.granted")
-        payout.pay(session, row)
     notices.tell_customer(session, actor, row)
     return row, True
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from kefu.compensation.models import Grant, GrantStatus
 from kefu.compensation.policy import REMEDY_ZH, Remedy
+from kefu.errors import Conflict
 from kefu.orders import effects, shop
 from kefu.orders.actions import refunded_cents
 from kefu.orders.aftersales_models import Refund, RefundKind
@@ -31,6 +32,17 @@ def key_of(row: Grant) -> str:
     return f"compensation:{row.id}"
 
 
+def _locked(session: Session, workspace_id: int, order_id: int) -> Order | None:
+    """The order row locked, as every order action locks it: a cancel or refund committing
+    meanwhile would otherwise not be counted in what is left, and more would go back than was
+    paid."""
+    return session.scalars(
+        select(Order)
+        .where(Order.id == order_id, Order.workspace_id == workspace_id)
+        .with_for_update()
+    ).first()
+
+
 def pay(session: Session, row: Grant) -> Effect | None:
     """Queue the shop refund of a granted refund-type remedy (None: nothing to pay at the shop).
 
@@ -40,8 +52,8 @@ def pay(session: Session, row: Grant) -> Effect | None:
         return None
     if row.order_id is None:
         return None  # no order to refund against: the shop reads the grant instead
-    order = session.get(Order, row.order_id)
-    if order is None or order.workspace_id != row.workspace_id:
+    order = _locked(session, row.workspace_id, row.order_id)
+    if order is None:
         return None
     key = key_of(row)
     done = session.scalars(
@@ -49,10 +61,18 @@ def pay(session: Session, row: Grant) -> Effect | None:
     ).first()
     if done is not None:
         return None
-    # Never more back than was paid: earlier refunds (价保, returns) count against the total.
+    # Never more back than was paid: earlier refunds (价保, returns) count against the total. A
+    # grant approved after the order was refunded meanwhile gives what is left — and says so: the
+    # grant's amount (what the customer is told, what limits count) becomes what is paid.
     amount = min(row.amount_cents, max(order.total_cents - refunded_cents(session, order), 0))
     if amount <= 0:
-        return None
+        raise Conflict(
+            "compensation.nothing_left",
+            zh=f"订单 {order.number} 已全额退款，无可再退金额；请改用其他补偿方式或驳回",
+            en=f"order {order.number} was refunded in full: nothing is left to refund; "
+            "choose another remedy or reject",
+        )
+    row.amount_cents = amount
     shop.link(session, row.workspace_id)  # the worker needs the link row to reach the shop
     refund = Refund(
         workspace_id=row.workspace_id,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from kefu import clock, events
 from kefu.auth.actor import Actor
 from kefu.auth.permissions import Perm, require
+from kefu.compensation.models import Grant
 from kefu.conversations.models import Conversation
 from kefu.customers.models import (
     Customer,
@@ -269,12 +270,15 @@ def merge(
     )
     ticket_ids = list(session.scalars(select(Ticket.id).where(Ticket.customer_id == source.id)))
     order_ids = list(session.scalars(select(Order.id).where(Order.customer_id == source.id)))
+    # Compensation given to either profile is the person's: their limits count it once merged.
+    grant_ids = list(session.scalars(select(Grant.id).where(Grant.customer_id == source.id)))
     added_tags = sorted(set(source.tags) - set(target.tags))
 
     _rehome(session, CustomerIdentity, identity_ids, to=target.id)
     _rehome(session, Conversation, conversation_ids, to=target.id)
     _rehome(session, Ticket, ticket_ids, to=target.id)
     _rehome(session, Order, order_ids, to=target.id)
+    _rehome(session, Grant, grant_ids, to=target.id)
     target.tag_rows.extend(CustomerTag(tag=t) for t in added_tags)
     source.merged_into_id = target.id
     source.updated_at = target.updated_at = clock.now()
@@ -290,6 +294,7 @@ def merge(
             "conversations": conversation_ids,
             "tickets": ticket_ids,
             "orders": order_ids,
+            "grants": grant_ids,
             "tags": added_tags,
         },
     )
@@ -321,6 +326,7 @@ def unmerge(session: Session, *, actor: Actor, merge_id: int) -> CustomerMerge:
     _rehome(session, Conversation, moved["conversations"], to=source.id, only_from=target.id)
     _rehome(session, Ticket, moved["tickets"], to=source.id, only_from=target.id)
     _rehome(session, Order, moved.get("orders", []), to=source.id, only_from=target.id)
+    _rehome(session, Grant, moved.get("grants", []), to=source.id, only_from=target.id)
     target.tag_rows[:] = [t for t in target.tag_rows if t.tag not in set(moved["tags"])]
     source.merged_into_id = None
     record.undone_at = source.updated_at = target.updated_at = clock.now()
@@ -334,7 +340,7 @@ def unmerge(session: Session, *, actor: Actor, merge_id: int) -> CustomerMerge:
 
 def _rehome(
     session: Session,
-    model: type[CustomerIdentity | Conversation | Ticket | Order],
+    model: type[CustomerIdentity | Conversation | Ticket | Order | Grant],
     ids: list[int],
     *,
     to: int,

@@ -65,7 +65,16 @@ def check_price_protection(
             zh="购买后该商品未降价，无差价可退",
             en="the price has not dropped since you bought it",
         )
-    return (item.unit_price_cents - point.price_cents) * item.quantity, point
+    # Never more than is left of what was paid: after a full refund there is nothing to protect
+    # (the order page and the action both ask here, so they agree).
+    left = order.total_cents - refunded_cents(session, order)
+    if left <= 0:
+        raise Refused(
+            "order.price.refunded",
+            zh="订单已全额退款，无差价可退",
+            en="the order was refunded in full; there is no difference left to refund",
+        )
+    return min((item.unit_price_cents - point.price_cents) * item.quantity, left), point
 
 
 def price_protect(session: Session, *, actor: Actor, order_id: int, item_id: int) -> Done:
@@ -78,7 +87,6 @@ def price_protect(session: Session, *, actor: Actor, order_id: int, item_id: int
         )
     policy = shop.policy(session, order.workspace_id)
     diff, point = check_price_protection(session, order, item, policy)
-    diff = min(diff, order.total_cents - refunded_cents(session, order))
     refund = Refund(
         workspace_id=order.workspace_id,
         key=f"price:{item.id}",

@@ -12,17 +12,23 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from kefu.auth.actor import Actor
+from kefu.auth.models import Role
 from kefu.compensation import grants
 from kefu.compensation.models import Grant
 from kefu.compensation.policy import CaseType, Fault, Remedy
 from kefu.compensation.service import CaseRequest
 from kefu.config import Settings
 from kefu.conversations.models import Message
+from kefu.errors import Conflict
+from kefu.orders import actions
+from kefu.orders.aftersales_models import Refund
 from kefu.runtime import build
 from kefu.timeline.models import Event
 from tests.compensation.conftest import make_shop
 from tests.conftest import fresh_database
 from tests.factories import make_world
+from tests.orders.helpers import make_order
 
 THREADS = 50
 
@@ -121,3 +127,54 @@ def test_a_per_customer_limit_holds_under_concurrency(setup) -> None:  # type: i
     results = hammer(rt, [call_for(i) for i in range(THREADS)])
     assert len([r for r in results if isinstance(r, tuple)]) == 3
     assert results.count("compensation.customer_limit") == THREADS - 3
+
+
+def test_an_approval_and_a_cancel_at_once_never_refund_more_than_was_paid(setup) -> None:  # type: ignore[no-untyped-def]
+    """The payout locks the order as every order action does: either the cancel refunds what the
+    compensation left, or the approval finds nothing left and is refused — never both in full."""
+    rt, world, _ = setup
+    for i in range(8):
+        with rt.sessions() as s:
+            order = make_order(s, world, number=f"T-{i}", member=f"MT{i}", price=1000_00)
+            row, _ = grants.grant(  # a bot asks; above its authority, it waits for a supervisor
+                s,
+                actor=Actor(kind="bot", workspace_id=world.workspace.id),
+                case=CaseRequest(
+                    case_type=CaseType.damaged_parcel, fault=Fault.carrier, order_id=order.id
+                ),
+                remedy=Remedy.partial_refund,
+                amount_cents=60_00,
+            )
+            s.commit()
+            customer = Actor.customer(world.workspace.id, order.customer_id)
+            order_id, grant_id = order.id, row.id
+        barrier = threading.Barrier(2)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            calls = [
+                pool.submit(_approve, rt, barrier, world.actor(Role.supervisor), grant_id),
+                pool.submit(_cancel, rt, barrier, customer, order_id),
+            ]
+            for call in calls:
+                call.result()
+        with rt.sessions() as s:
+            total = s.scalar(
+                select(func.sum(Refund.amount_cents)).where(Refund.order_number == f"T-{i}")
+            )
+        assert total == 1000_00  # all of it went back, once
+
+
+def _approve(rt: Any, barrier: threading.Barrier, supervisor: Actor, grant_id: int) -> None:
+    with rt.sessions() as s:
+        barrier.wait()
+        try:
+            grants.approve(s, actor=supervisor, grant_id=grant_id)
+            s.commit()
+        except Conflict as exc:
+            assert exc.code == "compensation.nothing_left"
+
+
+def _cancel(rt: Any, barrier: threading.Barrier, customer: Actor, order_id: int) -> None:
+    with rt.sessions() as s:
+        barrier.wait()
+        actions.cancel(s, actor=customer, order_id=order_id, reason="不要了")
+        s.commit()

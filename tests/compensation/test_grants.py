@@ -262,6 +262,40 @@ def test_per_customer_limits_count_grants_and_money_over_30_days(runtime, shop, 
     assert row.status is GrantStatus.granted and row.policy_version == 2
 
 
+def test_a_merged_profiles_grants_count_toward_the_limit_and_go_back_on_unmerge(
+    runtime, shop, frozen, world
+) -> None:
+    from kefu.customers import service as customers
+    from tests.factories import make_customer
+
+    agent = shop.world.actor()
+    set_policy(runtime, shop, limits={"customer_max_grants": 2})
+    with runtime.sessions() as s:
+        twin = make_customer(s, world, name="张伟（App）").id
+        s.commit()
+    for n in range(2):  # the limit, reached on the profile that is merged away
+        twin_case = CaseRequest(
+            case_type=CaseType.service_failure, fault=Fault.shop, customer_id=twin
+        )
+        give(runtime, agent, twin_case, Remedy.voucher, 100, case_key=f"twin-{n}")
+    with runtime.sessions() as s:
+        record = customers.merge(
+            s, actor=world.actor(Role.supervisor), source_id=twin, target_id=shop.customer_id
+        )
+        s.commit()
+    case = CaseRequest(
+        case_type=CaseType.service_failure, fault=Fault.shop, customer_id=shop.customer_id
+    )
+    with pytest.raises(Conflict) as limit:  # one person, whichever profile was compensated
+        give(runtime, agent, case, Remedy.voucher, 100, case_key="after-merge")
+    assert limit.value.code == "compensation.customer_limit"
+    with runtime.sessions() as s:
+        customers.unmerge(s, actor=world.actor(Role.supervisor), merge_id=record.id)
+        s.commit()
+    row, _ = give(runtime, agent, case, Remedy.voucher, 100, case_key="after-unmerge")
+    assert row.status is GrantStatus.granted
+
+
 def test_workspace_budgets_per_day_and_month(runtime, shop, frozen, world) -> None:
     agent = shop.world.actor()
     set_policy(

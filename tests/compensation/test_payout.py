@@ -14,6 +14,8 @@ from kefu.compensation import grants
 from kefu.compensation.models import GrantStatus
 from kefu.compensation.policy import CaseType, Fault, Remedy
 from kefu.compensation.service import CaseRequest
+from kefu.conversations.models import Message
+from kefu.errors import Conflict
 from kefu.orders import effects
 from kefu.orders.aftersales_models import Refund, RefundStatus
 from kefu.orders.ports import FakeShop
@@ -140,6 +142,31 @@ def test_a_refund_never_exceeds_what_is_left_of_the_order(runtime, shop, frozen)
     assert row.status is GrantStatus.granted
     [effect] = outbox(runtime)
     assert effect.payload["amount_cents"] == 500
+    # The grant says what is paid, and so does the customer's message: never ¥20 promised while
+    # the shop is asked for ¥5.
+    assert row.amount_cents == 500
+    with runtime.sessions() as s:
+        [told] = s.scalars(select(Message.body).where(Message.conversation_id == shop.chat))
+    assert "¥5.00" in told and "¥20.00" not in told
+
+
+def test_nothing_left_on_the_order_is_refused_not_announced(runtime, shop, frozen) -> None:
+    with runtime.sessions() as s:
+        s.add(
+            Refund(
+                workspace_id=shop.world.workspace.id,
+                key="earlier",
+                order_number=f"S-{shop.world.workspace.key}",
+                kind="refund",
+                amount_cents=2_000,
+            )
+        )
+        s.commit()
+    with pytest.raises(Conflict) as refused:
+        give(runtime, shop, Role.agent, Remedy.partial_refund, 500, shop.small_order)
+    assert refused.value.code == "compensation.nothing_left"
+    with runtime.sessions() as s:
+        assert s.scalars(select(Message).where(Message.conversation_id == shop.chat)).all() == []
 
 
 def test_a_voucher_stays_a_grant_for_the_shop_to_fetch(runtime, shop, frozen) -> None:

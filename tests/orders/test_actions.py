@@ -116,6 +116,24 @@ def test_price_protection_refunds_the_difference_once(client, runtime, world, me
     assert page["available"]["price_protection"][str(item_id)]["allowed"] is False
 
 
+def test_price_protection_after_a_full_refund_is_refused_not_a_zero_refund(
+    client, runtime, world, me, order, now
+):
+    r = client.post(W.format(order.id, "refund"), json={"reason": "不要了"}, headers=me)
+    assert r.status_code == 200, r.text
+    drop_price(runtime, world, 159_00, T0 + timedelta(days=2))
+    now.advance(timedelta(days=3))
+    item_id = str(order.items[0].id)
+    page = client.get(f"/api/v1/widget/orders/{order.id}", headers=me).json()
+    assert page["available"]["price_protection"][item_id]["allowed"] is False
+    r = client.post(
+        W.format(order.id, "price-protection"), json={"item_id": int(item_id)}, headers=me
+    )
+    assert r.status_code == 409 and r.json()["code"] == "order.price.refunded"
+    with runtime.sessions() as s:
+        assert [f.kind.value for f in s.scalars(select(Refund))] == ["refund"]  # no ¥0 one
+
+
 def test_price_protection_is_refused_without_a_drop_or_after_the_window(
     client, runtime, world, me, order, now
 ):
