@@ -441,3 +441,14 @@ def test_coverage_warning_names_uncovered_years():
     assert coverage_warning(date(2026, 6, 1), covered_years=[2027]) is None
     later = coverage_warning(date(2027, 1, 2))
     assert later is not None and later.years == (2027, 2028)
+
+
+@pytest.mark.parametrize(
+    "span", [{"days": 99_999_999}, {"hours": 1e11}, {"minutes": 3661 * 24 * 60}]
+)
+def test_a_span_past_ten_years_is_refused_at_once(span):
+    started = wallclock.monotonic()
+    with pytest.raises(Invalid) as refused:
+        CAL.add(sh(2026, 9, 29, 10), **span)
+    assert refused.value.code == "sla.span_too_long" and refused.value.status == 422
+    assert wallclock.monotonic() - started < 1

@@ -349,3 +349,21 @@ def test_never_raises_on_arbitrary_text(text):
 @given(st.lists(st.sampled_from(_WORDS), max_size=60).map("".join))
 def test_never_raises_on_time_like_text(text):
     _check(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们会在100000000000个工作小时内给您回电",
+        "我们会在99999999个工作日内给您回电",
+        "we will call you back within 99999999999 business hours",
+        "refund within 5000 business days",
+    ],
+)
+def test_working_spans_past_a_few_years_are_no_promise(text):
+    assert [c.business for c in find_commitments(text, now=NOW) if c.business] == []
+
+
+def test_working_spans_within_the_horizon_are_kept():
+    [c] = find_commitments("700个工作日内完成", now=NOW)
+    assert c.business == Duration(700, "business_days")

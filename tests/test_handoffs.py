@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from kefu import clock
 from kefu.app import create_app
 from kefu.auth import service as auth
-from kefu.auth.models import Role, Staff, TeamKind
+from kefu.auth.models import Role, Staff, TeamKind, Workspace
 from kefu.http.idempotency import IdempotencyRecord
 from kefu.parties import service as parties
 from kefu.parties.models import PartyKind
@@ -412,6 +412,20 @@ def test_the_portal_shows_only_its_question_and_takes_the_answer(api, case, runt
     assert token not in api.get(other["portal_url"]).text
 
 
+def test_the_portal_shows_the_due_time_on_the_workspaces_clock(api, case, runtime):
+    with runtime.sessions() as s:
+        ws = s.get(Workspace, case.world.workspace.id)
+        assert ws is not None
+        ws.timezone = "Europe/London"
+        s.commit()
+    page_url = ask(api, case, party_id=case.party_id)["portal_url"]
+    # Due 12:00 Shanghai = 04:00 UTC = 04:00 in London (GMT in March).
+    assert "2026年3月10日 04:00" in (zh := api.get(page_url).text) and "Europe/London" in zh
+    english = api.get(f"{page_url}?lang=en").text
+    assert "10 Mar 2026, 04:00" in english and "(Europe/London time)" in english
+    assert "China" not in english and "北京时间" not in zh
+
+
 # A well-formed token that was never issued is fixed, not drawn per run: parallel workers must
 # collect the same test ids.
 NEVER_ISSUED = "kR2v9QwXb7LmT4pZc8NfJ1sYh6GdA3uEo5iVxWnB0qK"
@@ -541,6 +555,7 @@ def test_a_silent_supplier_is_chased_at_its_first_contact_then_escalated_to_the_
     [chased] = events(runtime, "handoff.chased", hid)
     [sent] = events(runtime, "handoff.chase_sent", hid)
     assert chased["contact"] == "王经理" == sent["contact"]
+    assert sent["due_local"] == "3月10日 11:00"  # what a message to the party quotes: local time
     assert (
         sent["phone_masked"] == "138****1234"
         and sent["email_masked"] == ""

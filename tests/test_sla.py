@@ -520,7 +520,8 @@ def test_an_english_speaking_customer_is_told_in_english(runtime, world, shop):
                 conversations.Message.conversation_id == shop["conv"]
             )
         ).all()
-    assert told.body.startswith("We are sorry for the wait") and "Sep 30 14:00" in told.body
+    assert told.body.startswith("We are sorry for the wait")
+    assert "30 Sep, 14:00 (China time)" in told.body
     assert world.staff[Role.team_lead].name in told.body
 
 

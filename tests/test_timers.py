@@ -195,3 +195,68 @@ def test_a_failing_step_of_the_worker_pass_stops_neither_the_others_nor_the_work
 
     monkeypatch.setattr(runtime.dispatcher, "dispatch_pending", broken)
     assert run_once(runtime) == (0, 1)  # no exception: the timer fired all the same
+
+
+REARM = "test.rearm"
+
+
+@timers.handler(REARM)
+def _rearm_once(session, timer):
+    """Like a cadence breach restarting its cadence: re-arms its own (kind, key) an hour later."""
+    if timer.payload.get("again") or timer.payload.get("push"):
+        timers.schedule(
+            session,
+            workspace_id=timer.workspace_id,
+            kind=REARM,
+            key=timer.payload.get("push") or timer.key,
+            due_at=clock.now() + timedelta(hours=1),
+            payload={"again": False},
+        )
+    timer_handlers.record_fire(session, timer)
+
+
+def test_a_timer_re_armed_by_its_own_handler_stays_armed(runtime, world):
+    with clock.frozen(T0) as clk:
+        with runtime.sessions() as s:
+            for key in ("again", "once"):
+                timers.schedule(
+                    s,
+                    workspace_id=world.workspace.id,
+                    kind=REARM,
+                    key=key,
+                    due_at=T0,
+                    payload={"again": key == "again"},
+                )
+            s.commit()
+        assert timers.sweep(runtime.sessions).fired == 2
+        with runtime.sessions() as s:
+            again = timers.armed(s, kind=REARM, key="again")
+            assert again is not None and again.due_at == T0 + timedelta(hours=1)
+            assert timers.armed(s, kind=REARM, key="once") is None  # fired: marked as before
+        clk.advance(timedelta(hours=1))
+        assert timers.sweep(runtime.sessions).fired == 1  # the second arming fires, once
+        assert timers.sweep(runtime.sessions).fired == 0
+        with runtime.sessions() as s:
+            assert len(fired_ids(s)) == 3
+            assert timers.armed(s, kind=REARM, key="again") is None
+
+
+def test_a_timer_moved_by_an_earlier_handler_of_its_batch_waits_for_its_new_time(runtime, world):
+    with clock.frozen(T0) as clk:
+        with runtime.sessions() as s:
+            for key, minutes, payload in (("first", 0, {"push": "second"}), ("second", 1, {})):
+                timers.schedule(
+                    s,
+                    workspace_id=world.workspace.id,
+                    kind=REARM,
+                    key=key,
+                    due_at=T0 - timedelta(minutes=10) + timedelta(minutes=minutes),
+                    payload=payload,
+                )
+            s.commit()
+        assert timers.sweep(runtime.sessions).fired == 1  # "second" was pushed an hour on
+        with runtime.sessions() as s:
+            second = timers.armed(s, kind=REARM, key="second")
+            assert second is not None and second.due_at == T0 + timedelta(hours=1)
+        clk.advance(timedelta(hours=1))
+        assert timers.sweep(runtime.sessions).fired == 1

@@ -66,9 +66,21 @@ def promise_broken(session: Session, promise: Promise) -> None:
     customer = session.get(Customer, promise.customer_id)
     if customer is None:
         return
-    eta = promises.due_from(session, ticket=None, start=clock.now(), business_minutes=9 * 60)
+    eta = promises.due_from(
+        session, ticket=None, start=clock.now(), business_minutes=9 * 60, strict=False
+    )
     when = outreach.local_time(session, promise.workspace_id, eta)
     text = f"很抱歉，我们没能按时兑现对您的承诺（{promise.text[:40]}）。我们会在{when}前给您答复。"
+    conversation_id = promise.conversation_id if promises.reaches(session, promise) else None
+    # Told first, then promised (as `climb` does): the apology is an outbound message, and one
+    # sent after the new promise would count as keeping it at once.
+    if conversation_id is not None:
+        conversations.post_message(
+            session,
+            actor=Actor.system(promise.workspace_id),
+            conversation_id=conversation_id,
+            body=text,
+        )
     promises.make(
         session,
         actor=Actor.system(promise.workspace_id),
@@ -77,15 +89,8 @@ def promise_broken(session: Session, promise: Promise) -> None:
         text=text,
         due_at=eta,
         replaces_id=promise.id,
-        conversation_id=promise.conversation_id,
+        conversation_id=conversation_id,
     )
-    if promise.conversation_id is not None:
-        conversations.post_message(
-            session,
-            actor=Actor.system(promise.workspace_id),
-            conversation_id=promise.conversation_id,
-            body=text,
-        )
 
 
 def climb(
@@ -128,7 +133,9 @@ def climb(
         ),
         9 * 60,
     )
-    eta = promises.due_from(session, ticket=ticket, start=clock.now(), business_minutes=cadence)
+    eta = promises.due_from(
+        session, ticket=ticket, start=clock.now(), business_minutes=cadence, strict=False
+    )
     text = outreach.update_text(session, ticket, eta=eta, reason="我们仍在全力处理，尚未有新的结果")
     conversation_id = outreach.tell_customer(session, ticket=ticket, text=text)
     promises.make(

@@ -38,6 +38,7 @@ from kefu.errors import Invalid
 from kefu.sla.calendar_spec import (
     _DAY,
     _MAX_IDLE_DAYS,
+    _MAX_SPAN_DAYS,
     DEFAULT_CALENDARS,
     CalendarSpec,
     FreezeWindow,
@@ -133,6 +134,24 @@ class _Uncovered:
                 raise CalendarUncovered([day.year], self.calendar.provider.source)
             self.years.add(day.year)
         return info
+
+
+def _span(days: int, *, hours: float, minutes: float, seconds: float) -> timedelta:
+    """The working time to add, refused past ten years: each day on the way is computed and
+    cached, so a typo like 99999999 working days would take a minute and a gigabyte, then fail."""
+    if days < 0 or min(hours, minutes, seconds) < 0:
+        raise ValueError("business time can only be added forwards")
+    try:
+        duration = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        duration = timedelta.max
+    if days > _MAX_SPAN_DAYS or duration > timedelta(days=_MAX_SPAN_DAYS):
+        raise Invalid(
+            "sla.span_too_long",
+            zh="工作时间跨度过长（超过十年），无法计算截止时间",
+            en="that much working time (over ten years) cannot be placed on the calendar",
+        )
+    return duration
 
 
 class BusinessCalendar:
@@ -260,9 +279,7 @@ class BusinessCalendar:
         only working time is consumed. Zero of everything rolls forward to working time.
         """
         at = _aware_utc(instant)
-        duration = timedelta(hours=hours, minutes=minutes, seconds=seconds)
-        if days < 0 or duration < timedelta(0):
-            raise ValueError("business time can only be added forwards")
+        duration = _span(days, hours=hours, minutes=minutes, seconds=seconds)
         tracker = _Uncovered(self)
         if days:
             at = self._add_days(at, days, tracker)

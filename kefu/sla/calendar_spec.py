@@ -17,6 +17,7 @@ Hours = tuple[Interval, ...]
 _DAY = timedelta(days=1)
 # A calendar with no working time for this long is a configuration error, not a due time.
 _MAX_IDLE_DAYS = 3660
+_MAX_SPAN_DAYS = 3660  # business days (or 24-hour days of working time) one `add` may place
 
 
 def parse_intervals(text: str) -> Hours:

@@ -48,6 +48,17 @@ class Mention:
     vague: Literal["strong", "weak"] | None = None
 
 
+# Working time a reply can promise: a few years, like the bot's horizon (bot.nlu.timespans). More
+# is a typo or a probe, and the calendar would walk every working day of it.
+MAX_BUSINESS_DAYS = 2 * 366
+
+
+def business_too_long(amount: float, unit: str) -> bool:
+    """Whether "N个工作日/工作小时" names more working time than anyone promises."""
+    days = amount if unit == "business_days" else amount / 24
+    return days > MAX_BUSINESS_DAYS
+
+
 def business(amount: float, unit: str) -> Duration:
     """A working-time span; 3.0 is kept as 3 so the `Duration` reads as written."""
     if unit not in ("business_days", "business_hours"):

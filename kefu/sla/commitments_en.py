@@ -13,6 +13,7 @@ from kefu.sla.commitments_base import (
     after,
     at,
     business,
+    business_too_long,
     clock_hour,
     end_of_day,
     month_day,
@@ -77,6 +78,8 @@ def _durations(text: str, now: datetime) -> Iterator[Mention]:
         if m.group("business") and unit in ("days", "hours"):
             if not marked and (numeral or "a").lower() in ("a", "an"):
                 continue  # "on a business day"
+            if business_too_long(amount, f"business_{unit}"):
+                continue
             yield Mention(
                 m.start(),
                 m.end(),

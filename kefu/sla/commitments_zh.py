@@ -15,6 +15,7 @@ from kefu.sla.commitments_base import (
     after,
     at,
     business,
+    business_too_long,
     clock_hour,
     end_of_day,
     end_of_month,
@@ -110,6 +111,8 @@ def _durations(text: str, now: datetime) -> Iterator[Mention]:
         else:
             continue  # "24小时客服", "7天无理由退货"
         if unit.startswith("business"):
+            if business_too_long(amount, unit):
+                continue
             yield Mention(
                 m.start(),
                 m.end(),

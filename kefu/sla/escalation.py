@@ -174,7 +174,9 @@ def escalate(
         or 0
     )
     level, rung_name, responder, minutes = _responder(session, ticket, current + 1)
-    due = promises.due_from(session, ticket=ticket, start=clock.now(), business_minutes=minutes)
+    due = promises.due_from(
+        session, ticket=ticket, start=clock.now(), business_minutes=minutes, strict=False
+    )
     # One message carries it all: the apology, where the case stands, who now answers for it, by when.
     text = outreach.escalation_text(
         session, ticket, responder=f"{rung_name}{responder.name}", eta=due

@@ -294,6 +294,8 @@ def _send(
         chase=handoff.chase_count,
         escalation=escalated,
         due_at=handoff.due_at.isoformat(),
+        # What a message to the party quotes: the shop's wall clock, not UTC.
+        due_local=outreach.local_time(session, handoff.workspace_id, handoff.due_at),
     )
 
 

@@ -54,6 +54,7 @@ class PortalView:
     question: str
     ticket_number: int
     due_at: datetime
+    timezone: str = "Asia/Shanghai"  # the workspace's: the page shows the due time on its clock
 
 
 def portal_path(token: str) -> str:
@@ -202,7 +203,8 @@ def portal_view(session: Session, *, token: str) -> PortalView:
     """What the portal page shows for a valid, open, unexpired token — and nothing more."""
     handoff = _by_token(session, token)
     ticket = _ticket_of(session, handoff)
-    return PortalView(question=handoff.question, ticket_number=ticket.number, due_at=handoff.due_at)
+    zone = outreach.workspace_zone(session, handoff.workspace_id).key
+    return PortalView(handoff.question, ticket.number, handoff.due_at, zone)
 
 
 def cancel(session: Session, *, actor: Actor, handoff_id: int, reason: str = "") -> Handoff:

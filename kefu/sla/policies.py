@@ -157,10 +157,17 @@ def _calendar_cached(key: str, spec: CalendarSpec) -> BusinessCalendar:
     return BusinessCalendar(spec)
 
 
-def calendar_for(policy: SlaPolicy | None) -> BusinessCalendar:
-    """The policy's business calendar (cached: its per-day table is worth keeping)."""
+def calendar_for(policy: SlaPolicy | None, *, strict: bool = True) -> BusinessCalendar:
+    """The policy's business calendar (cached: its per-day table is worth keeping).
+
+    `strict=False` is the same calendar with strict mode off, for computations nobody asked for
+    explicitly (a clock moved by a customer's message, a breach timer): they must not be refused,
+    so a year without holiday data gives a provisional time there instead of an error.
+    """
     raw = policy.calendar if policy is not None else {}
     spec = calendar_spec(raw)
+    if not strict and spec.strict:
+        return _calendar_cached(repr(sorted(raw.items())) + "#lenient", replace(spec, strict=False))
     return _calendar_cached(repr(sorted(raw.items())), spec)
 
 

@@ -1,7 +1,7 @@
 """The handoff portal: an external party answers a question on a scoped, expiring link.
 
 No staff account: the token in the path is the credential. The page shows the question, the
-ticket number and the due time (China time) — nothing about the customer — and a form. A wrong,
+ticket number and the due time (on the workspace's clock) — nothing about the customer — and a form. A wrong,
 expired, withdrawn or already answered link gets a page that says so (404/410/409), never a 500.
 """
 
@@ -19,12 +19,11 @@ from kefu import clock
 from kefu.errors import DomainError, Invalid
 from kefu.http.deps import get_session
 from kefu.http.errors import language
-from kefu.sla import handoffs
+from kefu.sla import handoffs, outreach
 from kefu.web.pages import templates
 
 router = APIRouter(include_in_schema=False)
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # The link is the credential: keep it out of Referer headers, caches, search engines and frames.
 HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -118,14 +117,17 @@ def _render(
     request: Request, lang: str, state: str, *, status: int = 200, **context: Any
 ) -> HTMLResponse:
     view = context.get("view")
+    text = TEXT[lang]
     if view is not None:
-        context["due"] = _local(view.due_at, lang)
+        zone = ZoneInfo(view.timezone)
+        context["due"] = _local(view.due_at, zone, lang)
         context["overdue"] = view.due_at < clock.now()
+        text = {**text, "tz": _zone_note(zone, lang)}
     return templates.TemplateResponse(
         request,
         "portal_handoff.html",
         {
-            "t": TEXT[lang],
+            "t": text,
             "lang": "en" if lang == "en" else "zh-CN",
             "form_lang": lang,
             "state": state,
@@ -139,8 +141,13 @@ def _render(
     )
 
 
-def _local(instant: datetime, lang: str) -> str:
-    local = instant.astimezone(CHINA)
+def _zone_note(zone: ZoneInfo, lang: str) -> str:
+    label = outreach.zone_label(zone, lang)
+    return f"({label})" if lang == "en" else f"（{label}）"
+
+
+def _local(instant: datetime, zone: ZoneInfo, lang: str) -> str:
+    local = instant.astimezone(zone)
     if lang == "en":
         return f"{local:%d %b %Y, %H:%M}"
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

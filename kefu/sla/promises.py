@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from kefu import clock, events
 from kefu.auth.actor import Actor
 from kefu.auth.permissions import Perm, require
+from kefu.conversations.models import Conversation
 from kefu.customers.models import Customer
 from kefu.errors import Conflict, Invalid, not_found
-from kefu.sla import notify, policies
+from kefu.sla import notify, outreach, policies
 from kefu.sla.models import Promise, PromiseKind, PromiseStatus, TicketTarget
 from kefu.tenancy import get_scoped, paginate, scoped
 from kefu.tickets.models import Ticket
@@ -41,6 +42,16 @@ KEPT_BY: dict[PromiseKind, frozenset[str]] = {
 }
 
 
+def policy_of(session: Session, ticket: Ticket) -> policies.SlaPolicy | None:
+    """The SLA policy the ticket's clocks run on (its calendar places its promises too)."""
+    row = session.scalars(
+        select(TicketTarget).where(
+            TicketTarget.ticket_id == ticket.id, TicketTarget.policy_id.is_not(None)
+        )
+    ).first()
+    return session.get(policies.SlaPolicy, row.policy_id) if row and row.policy_id else None
+
+
 def due_from(
     session: Session,
     *,
@@ -48,17 +59,16 @@ def due_from(
     start: datetime,
     business_minutes: float = 0,
     business_days: int = 0,
+    strict: bool = True,
 ) -> datetime:
-    """`start` + business days and minutes on the ticket's SLA calendar (else the back-office one)."""
-    policy = None
-    if ticket is not None:
-        row = session.scalars(
-            select(TicketTarget).where(
-                TicketTarget.ticket_id == ticket.id, TicketTarget.policy_id.is_not(None)
-            )
-        ).first()
-        policy = session.get(policies.SlaPolicy, row.policy_id) if row and row.policy_id else None
-    return policies.calendar_for(policy).add(start, days=business_days, minutes=business_minutes).at
+    """`start` + business days and minutes on the ticket's SLA calendar (else the back-office one).
+
+    `strict=False` for the system's own ETAs (breach apologies, escalations): a strict calendar's
+    refusal there would roll back the breach, or the customer's message that triggered it.
+    """
+    policy = policy_of(session, ticket) if ticket is not None else None
+    calendar = policies.calendar_for(policy, strict=strict)
+    return calendar.add(start, days=business_days, minutes=business_minutes).at
 
 
 def make(
@@ -90,6 +100,8 @@ def make(
             "promise.no_customer", zh="承诺必须对应一位客户", en="a promise needs a customer"
         )
     customer = get_scoped(session, Customer, customer_id, actor, what=("客户", "customer"))
+    if conversation_id is not None:
+        _check_conversation(session, actor, conversation_id, customer)
     if (due_at is None) == (within_business_minutes is None):
         raise Invalid(
             "promise.due_required",
@@ -167,6 +179,39 @@ def make(
         },
     )
     return promise
+
+
+def _check_conversation(
+    session: Session, actor: Actor, conversation_id: int, customer: Customer
+) -> None:
+    """The conversation must be this customer's: a breach apology quoting the promise is posted
+    there, and another customer (or workspace) must never read it."""
+    conv = get_scoped(session, Conversation, conversation_id, actor, what=("会话", "conversation"))
+    if _root(session, conv.customer_id) != _root(session, customer.id):
+        raise Invalid(
+            "promise.conversation_not_customers",
+            zh="该会话不属于这位客户，不能用于此承诺",
+            en="that conversation belongs to another customer",
+        )
+
+
+def reaches(session: Session, promise: Promise) -> bool:
+    """Whether the promise's conversation is its customer's (rows from before that was checked
+    may point elsewhere: their breach apology must not go there)."""
+    if promise.conversation_id is None:
+        return False
+    conv = session.get(Conversation, promise.conversation_id)
+    return (
+        conv is not None
+        and conv.workspace_id == promise.workspace_id
+        and _root(session, conv.customer_id) == _root(session, promise.customer_id)
+    )
+
+
+def _root(session: Session, customer_id: int) -> int:
+    """The customer a (possibly merged) customer now is; merges are never chained."""
+    customer = session.get(Customer, customer_id)
+    return customer.merged_into_id or customer.id if customer is not None else customer_id
 
 
 def access(session: Session, *, actor: Actor, promise_id: int, for_update: bool = False) -> Promise:
@@ -321,13 +366,14 @@ def _remind(session: Session, timer: timers.Timer) -> None:
     if promise is None or promise.status is not PromiseStatus.open:
         return
     share = int(float(timer.payload["share"]) * 100)
+    due = outreach.local_time(session, promise.workspace_id, promise.due_at)  # as staff read it
     notify.notify(
         session,
         workspace_id=promise.workspace_id,
         staff_id=promise.owner_id,
         kind="promise.reminder",
         ticket_id=promise.ticket_id,
-        text=f"承诺「{promise.text[:60]}」已过 {share}% 时限，截止 {promise.due_at.isoformat()}",
+        text=f"承诺「{promise.text[:60]}」已过 {share}% 时限，截止 {due}",
     )
     _record(
         session, Actor.system(promise.workspace_id), promise, "promise.reminded", {"share": share}

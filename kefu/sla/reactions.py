@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from kefu import clock, events
 from kefu.auth.actor import Actor
 from kefu.conversations.models import Conversation, Message
-from kefu.sla import breaches, escalation, notify, promises, tracking
+from kefu.sla import breaches, escalation, notify, promise_owners, promises, tracking
 from kefu.sla.escalation_models import Escalation
 from kefu.tickets import service as tickets
 from kefu.tickets.models import Ticket, TicketConversation, TicketStatus
@@ -107,7 +107,7 @@ def _idle(session: Session, timer: timers.Timer) -> None:
 def _opened(session: Session, ev: Event) -> None:
     ticket = _ticket(session, ev)
     if ticket is not None:
-        tracking.apply_policy(session, ticket, actor=Actor.system(ticket.workspace_id))
+        _apply_policy(session, ticket, ev)
         for cid in ticket.conversation_ids:
             _check_repeat_contacts(session, ticket, cid)
 
@@ -116,7 +116,15 @@ def _opened(session: Session, ev: Event) -> None:
 def _changed(session: Session, ev: Event) -> None:
     ticket = _ticket(session, ev)
     if ticket is not None and MATCH_FIELDS & set(ev.payload):
-        tracking.apply_policy(session, ticket, actor=Actor.system(ticket.workspace_id))
+        _apply_policy(session, ticket, ev)
+
+
+def _apply_policy(session: Session, ticket: Ticket, ev: Event) -> None:
+    """An agent's own change may be refused by a strict calendar (they see why and can ask an
+    admin); one made by the bot, a customer or the system must not be (see kefu.sla.windows)."""
+    tracking.apply_policy(
+        session, ticket, actor=Actor.system(ticket.workspace_id), strict=ev.actor_kind == "staff"
+    )
 
 
 @events.react("ticket.status_changed", "ticket.reopened")
@@ -136,9 +144,20 @@ def _linked(session: Session, ev: Event) -> None:
 @events.react("staff.deactivated")
 def _left(session: Session, ev: Event) -> None:
     """首问负责制 survives people leaving: their open tickets go to the duty owner at once."""
-    tickets.hand_over_from(
-        session, actor=Actor.system(ev.workspace_id), staff_id=int(ev.payload["staff_id"])
-    )
+    staff_id = int(ev.payload["staff_id"])
+    tickets.hand_over_from(session, actor=Actor.system(ev.workspace_id), staff_id=staff_id)
+    promise_owners.leave(session, workspace_id=ev.workspace_id, staff_id=staff_id)
+
+
+@events.react("ticket.assigned")
+def _reassigned(session: Session, ev: Event) -> None:
+    """Promise reminders and breach alerts go to whoever now answers for the ticket."""
+    ticket = _ticket(session, ev)
+    if ticket is not None:
+        previous = ev.payload.get("from")
+        promise_owners.follow_ticket(
+            session, ticket=ticket, previous=int(previous) if previous is not None else None
+        )
 
 
 @events.react("message.created")

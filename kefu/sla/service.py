@@ -10,10 +10,11 @@ from kefu import clock
 from kefu.auth.actor import Actor
 from kefu.auth.permissions import Perm, require
 from kefu.errors import Conflict
-from kefu.sla import commitments, policies, promises, tracking
+from kefu.sla import commitments, outreach, policies, promises, tracking
 from kefu.sla.models import PromiseKind, SlaPolicy, TicketTarget
 from kefu.tenancy import get_scoped, scoped
 from kefu.tickets import service as tickets
+from kefu.tickets.models import Ticket
 
 POLICY = ("SLA 策略", "SLA policy")
 
@@ -71,7 +72,8 @@ def propose(
     ticket = tickets.access(session, actor=actor, ticket_id=ticket_id) if ticket_id else None
     now = clock.now()
     out = []
-    for found in commitments.find_commitments(text, now=now):
+    zone = _reading_zone(session, actor, ticket)
+    for found in commitments.find_commitments(text, now=now, tz=zone):
         due = found.due
         if found.business is not None:
             days = found.business.unit == "business_days"
@@ -91,3 +93,11 @@ def propose(
             }
         )
     return out
+
+
+def _reading_zone(session: Session, actor: Actor, ticket: Ticket | None) -> str:
+    """Where "tomorrow at 10" is read: on the ticket's SLA calendar, else the workspace's clock."""
+    policy = promises.policy_of(session, ticket) if ticket is not None else None
+    if policy is not None:
+        return policies.calendar_for(policy).spec.timezone
+    return outreach.workspace_zone(session, actor.workspace_id).key

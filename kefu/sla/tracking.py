@@ -7,7 +7,8 @@ durable timers (`kefu.timers`); firing re-checks the row, so a stale timer does 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from kefu.auth.actor import Actor
 from kefu.channels.models import Channel
 from kefu.conversations.models import Conversation
 from kefu.customers.models import Customer
-from kefu.sla import policies
+from kefu.sla import policies, windows
 from kefu.sla.models import SlaPolicy, Target, TargetStatus, TicketTarget
 from kefu.tickets.models import Ticket, TicketStatus, TicketType
 from kefu.timers import service as timers
@@ -65,11 +66,15 @@ def targets_of(session: Session, ticket_id: int) -> list[TicketTarget]:
     )
 
 
-def apply_policy(session: Session, ticket: Ticket, *, actor: Actor) -> SlaPolicy | None:
+def apply_policy(
+    session: Session, ticket: Ticket, *, actor: Actor, strict: bool = False
+) -> SlaPolicy | None:
     """Match the ticket to a policy and (re)arm its targets; targets already met or breached stay so.
 
     Runs at creation and again when a matching fact changes (priority, category, tags), keeping
     each running target's original start: a P3 raised to P1 is due by the P1 clock from the start.
+    A target that was paused keeps the time it used instead (its start says nothing of the pause).
+    `strict`: an agent's own change may be refused by a strict calendar; see `kefu.sla.windows`.
     """
     now = clock.now()
     policy = policies.choose(
@@ -99,14 +104,9 @@ def apply_policy(session: Session, ticket: Ticket, *, actor: Actor) -> SlaPolicy
                 budget_minutes=spec["minutes"],
             )
             session.add(row)
-        row.policy_id = policy.id
-        row.business = spec.get("clock", "business") == "business"
-        row.budget_minutes = spec["minutes"]
-        if row.status is TargetStatus.paused:
-            continue
-        _arm(session, row, policy, start=row.started_at)
+        _reapply(session, row, policy, spec, now, strict=strict)
         if ticket.status is TicketStatus.pending_customer and target in PAUSABLE:
-            _pause(session, row, now)
+            _pause(session, row, now, strict=strict)
     session.flush()
     events.record(
         session,
@@ -123,6 +123,39 @@ def apply_policy(session: Session, ticket: Ticket, *, actor: Actor) -> SlaPolicy
     return policy
 
 
+def _reapply(
+    session: Session,
+    row: TicketTarget,
+    policy: SlaPolicy,
+    spec: dict[str, Any],
+    now: datetime,
+    *,
+    strict: bool,
+) -> None:
+    """Put a live target on `policy`'s terms; what it has left is measured before they change."""
+    old_budget, old_left = row.budget_minutes * 60, _time_left(session, row, now, strict=strict)
+    row.policy_id = policy.id
+    row.business = spec.get("clock", "business") == "business"
+    row.budget_minutes = spec["minutes"]
+    if old_left is None:  # new, or never paused: the whole new budget from the original start
+        _arm(session, row, policy, start=row.started_at, strict=strict)
+        return
+    left = windows.carried(old_budget, old_left, row.budget_minutes * 60)
+    if row.status is TargetStatus.paused:
+        row.remaining_seconds = left  # the new budget applies from the resume
+    else:
+        _arm(session, row, policy, start=now, seconds=left, strict=strict)
+
+
+def _time_left(session: Session, row: TicketTarget, now: datetime, *, strict: bool) -> int | None:
+    """Clock time a target that has been paused has left (None: count from its start instead)."""
+    if row.status is TargetStatus.paused:
+        return row.remaining_seconds or 0
+    if row.id is None or row.paused_seconds == 0 or row.due_at is None:
+        return None
+    return windows.left(session, _policy(session, row), row, now, strict=strict)
+
+
 def _due_map(session: Session, ticket_id: int) -> dict[str, str | None]:
     return {
         t.target.value: t.due_at.isoformat() if t.due_at else None
@@ -135,15 +168,6 @@ def _policy(session: Session, row: TicketTarget) -> SlaPolicy | None:
     return session.get(SlaPolicy, row.policy_id) if row.policy_id else None
 
 
-def _add(
-    policy: SlaPolicy | None, row: TicketTarget, start: datetime, seconds: float
-) -> tuple[datetime, bool]:
-    if not row.business:
-        return start + timedelta(seconds=seconds), False
-    due = policies.calendar_for(policy).add(start, seconds=seconds)
-    return due.at, due.provisional
-
-
 def _arm(
     session: Session,
     row: TicketTarget,
@@ -151,35 +175,43 @@ def _arm(
     *,
     start: datetime,
     seconds: float | None = None,
+    strict: bool = False,
 ) -> None:
-    """Set the target's due time from `start` and schedule its warning and breach timers."""
-    budget = row.budget_minutes * 60 if seconds is None else seconds
+    """Set the due time `seconds` of clock time after `start` (None: the whole budget, a new
+    window from `start`) and schedule the breach, and the warning unless it was given."""
+    budget = row.budget_minutes * 60
+    left = budget if seconds is None else seconds
     row.status = TargetStatus.running
     row.started_at = start if seconds is None else row.started_at
-    row.due_at, row.provisional = _add(policy, row, start, budget)
+    row.due_at, row.provisional = windows.add(session, policy, row, start, left, strict=strict)
     row.paused_at = None
     row.remaining_seconds = None
     session.flush()
-    warn_share = policy.warn_at if policy is not None else 0.75
-    warn_at, _ = _add(policy, row, start, budget * warn_share) if seconds is None else (None, False)
     payload = {"target_id": row.id, "cycle": row.cycle}
+    _schedule(session, row, BREACH, row.due_at, payload)
+    if row.warned_at is None:
+        # The warning comes once `warn_at` of the budget is used: `left` less the last share.
+        share = policy.warn_at if policy is not None else 0.75
+        until_warn = left - budget + budget * share
+        warn_at = (
+            windows.add(session, policy, row, start, until_warn, strict=strict)[0]
+            if until_warn > 0
+            else start  # past that share already (a budget cut): warn at once
+        )
+        _schedule(session, row, WARN, warn_at, payload)
+
+
+def _schedule(
+    session: Session, row: TicketTarget, kind: str, due_at: datetime, payload: dict[str, Any]
+) -> None:
     timers.schedule(
         session,
         workspace_id=row.workspace_id,
-        kind=BREACH,
+        kind=kind,
         key=f"target:{row.id}",
-        due_at=row.due_at,
+        due_at=due_at,
         payload=payload,
     )
-    if warn_at is not None and row.warned_at is None:
-        timers.schedule(
-            session,
-            workspace_id=row.workspace_id,
-            kind=WARN,
-            key=f"target:{row.id}",
-            due_at=warn_at,
-            payload=payload,
-        )
 
 
 def _disarm(session: Session, row: TicketTarget) -> None:
@@ -193,16 +225,10 @@ def _stop(session: Session, row: TicketTarget, status: TargetStatus) -> None:
     row.due_at = None if status is TargetStatus.cancelled else row.due_at
 
 
-def _pause(session: Session, row: TicketTarget, now: datetime) -> None:
+def _pause(session: Session, row: TicketTarget, now: datetime, *, strict: bool = False) -> None:
     if row.status is not TargetStatus.running or row.due_at is None:
         return
-    policy = _policy(session, row)
-    left = (
-        policies.calendar_for(policy).business_time_between(now, row.due_at)
-        if row.business
-        else row.due_at - now
-    )
-    row.remaining_seconds = max(int(left.total_seconds()), 0)
+    row.remaining_seconds = windows.left(session, _policy(session, row), row, now, strict=strict)
     row.paused_at = now
     row.due_at = None
     row.status = TargetStatus.paused

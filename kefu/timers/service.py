@@ -114,14 +114,15 @@ def sweep(sessions: sessionmaker[Session], *, batch: int = 50) -> SweepResult:
     """Fire every timer due now, in due order, in batches; returns what happened."""
     total = SweepResult()
     while True:
-        got = _sweep_batch(sessions, batch)
+        got, taken = _sweep_batch(sessions, batch)
         total.fired += got.fired
         total.failed += got.failed
-        if got.fired + got.failed < batch:
+        if taken < batch:
             return total
 
 
-def _sweep_batch(sessions: sessionmaker[Session], batch: int) -> SweepResult:
+def _sweep_batch(sessions: sessionmaker[Session], batch: int) -> tuple[SweepResult, int]:
+    """One batch; returns what happened and how many due rows it took (skipped ones count)."""
     result = SweepResult()
     now = clock.now()
     with sessions() as session:
@@ -133,8 +134,12 @@ def _sweep_batch(sessions: sessionmaker[Session], batch: int) -> SweepResult:
         )
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        for timer in session.scalars(stmt).all():
+        taken = session.scalars(stmt).all()
+        for timer in taken:
+            if _moved(timer, now):
+                continue
             fn = _HANDLERS.get(timer.kind)
+            fired_due = timer.due_at  # a handler may re-arm its own (kind, key): see _mark_fired
             try:
                 with session.begin_nested():  # released with a flush of the handler's changes
                     if fn is None:
@@ -150,21 +155,34 @@ def _sweep_batch(sessions: sessionmaker[Session], batch: int) -> SweepResult:
                 timer.due_at = now + min(RETRY_BASE * 2 ** (timer.attempts - 1), RETRY_MAX)
                 result.failed += 1
                 continue
-            _mark_fired(session, timer, now)
+            _mark_fired(session, timer, now, fired_due)
             result.fired += 1
         session.commit()
-    return result
+    return result, len(taken)
+
+
+def _moved(timer: Timer, now: datetime) -> bool:
+    """Whether an earlier handler of this batch re-armed, cancelled or fired this row since it was
+    read (an idle escalation restarting the cadence whose breach is next in line): its new arming is
+    not due yet, or not armed at all, and must not fire now with the new payload."""
+    return timer.fired_at is not None or timer.cancelled_at is not None or timer.due_at > now
 
 
 _timers = cast(Table, Timer.__table__)
 _MARK_FIRED = (
     _timers.update()
-    .where(_timers.c.id == bindparam("timer_id"))
+    .where(
+        _timers.c.id == bindparam("timer_id"),
+        # Only the arming that fired: a handler that scheduled the same (kind, key) again moved
+        # `due_at` and cleared `fired_at` on this very row, and that new arming must stay armed.
+        _timers.c.fired_at.is_(None),
+        _timers.c.due_at == bindparam("fired_due"),
+    )
     .values(fired_at=bindparam("fired_at"))
 )
 
 
-def _mark_fired(session: Session, timer: Timer, now: datetime) -> None:
+def _mark_fired(session: Session, timer: Timer, now: datetime, fired_due: datetime) -> None:
     """Set `fired_at` in the batch's transaction, right after the handler's savepoint is released.
 
     Written by the transaction that holds the row lock rather than inside the savepoint: on
@@ -173,13 +191,24 @@ def _mark_fired(session: Session, timer: Timer, now: datetime) -> None:
     over all of them (on the partial index, each timer fired since the last VACUUM). One cached
     Core UPDATE, not a unit-of-work flush. Should it fail, the exception leaves the batch, which
     rolls back with its handlers' effects: nothing in it has fired.
+
+    A handler that re-armed its own timer (a cadence breach restarting the cadence, an idle
+    escalation touching the ticket) left the row due again: nothing matches, and that is right.
     """
     if inspect(timer).was_deleted:
         return  # the handler deleted its timer: as before, nothing is left to mark
     conn = session.connection(bind_arguments={"mapper": Timer})
-    if conn.execute(_MARK_FIRED, {"timer_id": timer.id, "fired_at": now}).rowcount != 1:
+    params = {"timer_id": timer.id, "fired_at": now, "fired_due": fired_due}
+    if conn.execute(_MARK_FIRED, params).rowcount != 1:
+        if _rearmed(timer, fired_due):
+            return
         # What the unit of work raises for a row gone behind its back.
         raise StaleDataError(
             "UPDATE statement on table 'timers' expected to update 1 row(s); 0 were matched."
         )
     set_committed_value(timer, "fired_at", now)
+
+
+def _rearmed(timer: Timer, fired_due: datetime) -> bool:
+    """Whether the handler's own `schedule()` re-armed the row (its flushed state says so)."""
+    return timer.fired_at is None and timer.cancelled_at is None and timer.due_at != fired_due
