@@ -125,8 +125,8 @@ def test_a_rejected_request_pays_nothing(runtime, shop, frozen) -> None:
     assert outbox(runtime) == [] and refunds(runtime) == []
 
 
-def test_a_refund_never_exceeds_what_is_left_of_the_order(runtime, shop, frozen) -> None:
-    # ¥20 order: a full refund of ¥20 is paid; with an earlier ¥15 refund only ¥5 would be left.
+def refunded_before(runtime: Runtime, shop: Shop, cents: int) -> None:
+    """An earlier refund on the ¥20 order (a return, 价保)."""
     with runtime.sessions() as s:
         s.add(
             Refund(
@@ -134,10 +134,15 @@ def test_a_refund_never_exceeds_what_is_left_of_the_order(runtime, shop, frozen)
                 key="earlier",
                 order_number=f"S-{shop.world.workspace.key}",
                 kind="refund",
-                amount_cents=1_500,
+                amount_cents=cents,
             )
         )
         s.commit()
+
+
+def test_a_refund_never_exceeds_what_is_left_of_the_order(runtime, shop, frozen) -> None:
+    # ¥20 order: a full refund of ¥20 is paid; with an earlier ¥15 refund only ¥5 would be left.
+    refunded_before(runtime, shop, 1_500)
     row, _ = give(runtime, shop, Role.agent, Remedy.full_refund, 2_000, shop.small_order)
     assert row.status is GrantStatus.granted
     [effect] = outbox(runtime)
@@ -151,17 +156,7 @@ def test_a_refund_never_exceeds_what_is_left_of_the_order(runtime, shop, frozen)
 
 
 def test_nothing_left_on_the_order_is_refused_not_announced(runtime, shop, frozen) -> None:
-    with runtime.sessions() as s:
-        s.add(
-            Refund(
-                workspace_id=shop.world.workspace.id,
-                key="earlier",
-                order_number=f"S-{shop.world.workspace.key}",
-                kind="refund",
-                amount_cents=2_000,
-            )
-        )
-        s.commit()
+    refunded_before(runtime, shop, 2_000)
     with pytest.raises(Conflict) as refused:
         give(runtime, shop, Role.agent, Remedy.partial_refund, 500, shop.small_order)
     assert refused.value.code == "compensation.nothing_left"
