@@ -32,8 +32,8 @@ from kefu.knowledge import retrieval
 MAX_INPUT = 1000  # a pasted novel is read no further than this
 FAILS_BEFORE_HUMAN = 2
 FAQ_SURE = 0.45  # a knowledge-base answer at least this confident is given outright
-FAQ_MAYBE = 0.15
-FAQ_VERBATIM = 0.9  # … and this close to a question the shop answered, even over an order intent  # candidates below this are not worth offering
+FAQ_MAYBE = 0.15  # candidates below this are not worth offering
+FAQ_VERBATIM = 0.9  # … and this close to a question the shop answered, even over an order intent
 # "人工" asks for a person alone or after 转/找/要…, not inside 人工费 (labour cost) or 人工智能.
 HUMAN = re.compile(
     r"^\s*人工\s*[。.!！]?\s*$|(?:转|找|要|叫|接)人工(?![费成智])|人工客服|人工服务|真人|找客服|"
