@@ -11,7 +11,7 @@ from kefu.http.deps import Cursor, Limit, RefFilter, StaffCtx, path_id
 from kefu.http.errors import error_responses
 from kefu.http.idempotency import IdempotencyKey, create_once
 from kefu.http.pages import Page
-from kefu.sla import handoffs
+from kefu.sla import handoff_list, handoffs
 from kefu.sla.escalation_models import HandoffStatus
 from kefu.sla.handoff_schemas import (
     HandoffAnswer,
@@ -53,7 +53,7 @@ def ask(ticket_id: TicketId, body: HandoffCreate, ctx: StaffCtx, key: Idempotenc
 @router.get("/tickets/{ticket_id}/handoffs", response_model=list[HandoffRead])
 def list_for_ticket(ticket_id: TicketId, ctx: StaffCtx) -> Any:
     """The ticket's handoffs: open ones first, the most overdue first."""
-    items, _ = handoffs.list_(ctx.session, actor=ctx.actor, ticket_id=ticket_id, limit=200)
+    items, _ = handoff_list.list_(ctx.session, actor=ctx.actor, ticket_id=ticket_id, limit=200)
     return [HandoffRead.of(h) for h in items]
 
 
@@ -67,7 +67,7 @@ def list_handoffs(
     status: HandoffStatus | None = None,
 ) -> Any:
     """A team's (or a party's) queue: open handoffs first, the most overdue first."""
-    items, nxt = handoffs.list_(
+    items, nxt = handoff_list.list_(
         ctx.session,
         actor=ctx.actor,
         team_id=team_id,

@@ -146,7 +146,7 @@ def decide(turn: Turn) -> None:
         else:
             campaign.start(turn, asked)
         return
-    numbers = turn.order_numbers()
+    numbers = turn.order_numbers
     # Classified without the order number: a long digit string says nothing about the intent.
     bare = text
     for number in numbers:
@@ -280,7 +280,7 @@ def _answer_to_offer(turn: Turn) -> bool:
     if index is None and kind == "order":
         # The customer may quote one of the offered order numbers instead of its position …
         index = next((i for i, o in enumerate(options) if str(o.get("number")) in text), None)
-        if index is None and turn.order_numbers():
+        if index is None and turn.order_numbers:
             # … or one not in the list (older than the recent few): the same request, on it.
             turn.clear_pending()
             orders.start(turn, str(pending.get("intent")))

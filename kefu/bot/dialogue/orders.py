@@ -67,7 +67,7 @@ def own_by_number(turn: Turn, number: str) -> Order | None:
 def start(turn: Turn, intent: str) -> None:
     """An order intent: pick the order (quoted, the only one, or ask), then run the flow."""
     turn.set(intent=intent)
-    numbers = turn.order_numbers()
+    numbers = turn.order_numbers
     if numbers:
         order = own_by_number(turn, numbers[0])
         if order is None:

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from kefu import clock
 from kefu.auth.actor import Actor
-from kefu.auth.models import Workspace
 from kefu.bot.dialogue.texts import buttons, say
 from kefu.bot.models import BotDialogue
 from kefu.bot.nlu import entities
 from kefu.conversations.models import Conversation
 from kefu.orders import shop
+from kefu.sla import outreach
 
 LOG_KEEP = 12  # what the bot said and did, kept for the handoff summary
 PENDING_TTL = timedelta(minutes=30)  # how long "1"/"2" still answers what the bot offered
@@ -47,13 +47,14 @@ class Turn:
     def entity_config(self) -> entities.EntityConfig:
         """The shop's order-number pattern and time zone, as its entities are read."""
         pattern = shop.policy(self.session, self.conv.workspace_id).order_number_pattern
-        ws = self.session.get(Workspace, self.conv.workspace_id)
         return entities.EntityConfig(
             order_pattern=pattern or entities.DEFAULT_ORDER_PATTERN,
-            timezone=ws.timezone if ws else "Asia/Shanghai",
+            timezone=outreach.workspace_zone(self.session, self.conv.workspace_id).key,
         )
 
+    @cached_property
     def order_numbers(self) -> list[str]:
+        """The order numbers in the message, read once a turn (the engine and the flow ask)."""
         return entities.order_numbers(self.text, config=self.entity_config)
 
     @property
