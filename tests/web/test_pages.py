@@ -68,8 +68,13 @@ def test_pages_render_in_the_chosen_language_with_a_strict_script_policy(
         csp = zh.headers["content-security-policy"]
         assert "script-src 'self';" in csp and "unsafe-inline" not in csp.split("style-src")[0]
         assert not re.search(r"<script(?![^>]*\b(src|type=\"application/json\"))", zh.text), path
+    # The knowledge base is one click away from every staff page, and from the start page.
+    for path in ("/", "/workbench", "/supervisor"):
+        assert 'href="/knowledge"' in client.get(path).text, path
     en = client.get("/workbench?lang=en")
-    assert '<html lang="en">' in en.text and ">Workbench<" in en.text
+    assert (
+        '<html lang="en">' in en.text and ">Workbench<" in en.text and ">Knowledge base<" in en.text
+    )
     assert en.cookies.get("kefu_lang") == "en"
     client.cookies.clear()
     assert "工作台" in client.get("/workbench", headers={"Accept-Language": "zh-CN"}).text
