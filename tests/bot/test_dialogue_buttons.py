@@ -75,7 +75,8 @@ def test_did_this_help_and_confirmations_are_yes_no_buttons(runtime, world, chat
 
     confirm = said(chat, "我要退款")[1]
     assert "回复 1 确认" in confirm.body
-    assert [a["label"] for a in confirm.actions or []] == ["确认", "取消"]
+    # After the first turn the way to a person is a button beside the others, not a line more.
+    assert [a["label"] for a in confirm.actions or []] == ["确认", "取消", "转人工"]
     assert "未做任何操作" in tap(chat, confirm, "取消")[1].body
     with runtime.sessions() as s:
         assert s.scalars(select(Refund)).first() is None
@@ -101,6 +102,19 @@ def test_the_human_button_speaks_the_customers_language_and_hands_over(runtime, 
     assert button == {"label": "Talk to a person", "reply": "human"}
     assert "Connecting you to a person" in tap(chat, replies[-1], "Talk")[1].body
     assert chat.queue_entry() is not None
+
+
+def test_the_line_about_the_human_button_comes_once_per_language_the_button_every_turn(
+    runtime, world, chat
+):
+    first = said(chat, "你好")[1:]
+    assert first[-1].body == "回复「人工」可随时转人工客服。" and first[-1].actions == HUMAN
+    second = said(chat, "在吗")[1:]
+    assert all("转人工" not in m.body for m in second)
+    assert second[-1].actions == HUMAN  # the last reply carries it
+    english = said(chat, "hello there")[1:]
+    assert "Reply “human”" in english[-1].body
+    assert english[-1].actions == [{"label": "Talk to a person", "reply": "human"}]
 
 
 def test_what_the_bot_did_names_the_order(runtime, world, chat):

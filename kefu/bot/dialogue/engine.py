@@ -5,7 +5,8 @@ confirm, a campaign quiz's step or offer) → a request for a person → anger �
 running campaign's rules (its quiz: campaign.py) → an order flow → greeting/thanks → the knowledge
 base (a sure answer with "did this help?", else a campaign's quiz offer, else the top 3 as
 numbered options) → "I didn't get that",
-and on the second failed turn in a row, a person. Every reply ends with the way to a person.
+and on the second failed turn in a row, a person. Every turn ends with the way to a person (a
+button; the line explaining it on the first turn).
 """
 
 from __future__ import annotations
@@ -92,8 +93,7 @@ def respond(session: Session, conv: Conversation, dialogue: BotDialogue, body: s
     turn.set(lang=turn.lang)
     decide(turn)
     if turn.replies and not turn.handed_over:
-        turn.say("human_hint")
-        turn.buttons[len(turn.replies) - 1] = [human_button(turn.lang)]
+        _way_to_a_person(turn)
     for i, reply in enumerate(turn.replies):
         conversations.post_message(
             session,
@@ -107,6 +107,17 @@ def respond(session: Session, conv: Conversation, dialogue: BotDialogue, body: s
     dialogue.updated_at = clock.now()
     session.flush()
     return turn
+
+
+def _way_to_a_person(turn: Turn) -> None:
+    """A 转人工 button under the last reply, every turn; the line that explains it only on the
+    first turn in the customer's language — repeated under every answer it is noise that pushes
+    the answers out of the small chat window."""
+    if turn.dialogue.state.get("hinted") != turn.lang:
+        turn.say("human_hint")
+        turn.set(hinted=turn.lang)
+    last = len(turn.replies) - 1
+    turn.buttons[last] = [*turn.buttons.get(last, []), human_button(turn.lang)]
 
 
 def decide(turn: Turn) -> None:
