@@ -228,7 +228,8 @@ def answer(body: AnswerRequest, ctx: StaffCtx) -> Any:
 
 @router.post("/knowledge/import", response_model=ImportResult)
 def import_entries(body: ImportRequest, ctx: StaffCtx) -> Any:
-    """All or nothing: a bad file is a 422 naming the row or line and why; nothing is imported."""
+    """All or nothing: a bad file is a 422 naming the row or line and why, a question another
+    writer took meanwhile a 409 naming it; either way nothing is imported."""
     done = importexport.import_(
         ctx.session, actor=ctx.actor, fmt=body.format, content=body.content, note=body.note
     )

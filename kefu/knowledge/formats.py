@@ -33,6 +33,12 @@ A variant heading is a line that reads exactly `### chat` or `### email` (traili
 Answer lines that begin with `#` or `\\`, after any indentation, are written with a `\\` in
 front, which the parser drops. Lines end at `\n` (or `\r\n`) only: other Unicode line
 separators (U+2028, U+0085, …) are text.
+
+CSV is opened in spreadsheets, which run a cell that starts with `=`, `+`, `-`, `@`, a tab or a
+carriage return as a formula (CSV injection). The writer puts a `'` in front of such a cell
+(OWASP's advice) — and of one that already starts with quotes before such a character — and the
+parser takes one `'` off a cell that starts with quotes before such a character, so an export
+imports back to the very text it was written from.
 """
 
 from __future__ import annotations
@@ -61,6 +67,8 @@ CSV_COLUMNS = (
 META_KEYS = ("kind", "status", "tags", "campaign", "valid_from", "valid_until")
 JSON_FORMAT = "kefu.knowledge/1"
 _FIELD_LINE = re.compile(r"^- [a-z_]+:")
+# A cell a spreadsheet would run as a formula, after any quotes a writer put in front.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
 VARIANTS = {"### chat": "answer_chat", "### email": "answer_email"}
 
 
@@ -116,7 +124,7 @@ def parse_csv(content: str) -> list[Record]:
                 raise FormatError(
                     f"第 {line} 行", f"row {line}", "列数多于表头", "more cells than the header"
                 )
-            cells = {k: (v or "") for k, v in row.items()}
+            cells = {k: _unquote(v or "") for k, v in row.items()}
             if not any(v.strip() for v in cells.values()):
                 continue
             fields: dict[str, Any] = {
@@ -139,14 +147,25 @@ def parse_csv(content: str) -> list[Record]:
 
 def write_csv(records: Iterable[dict[str, Any]]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    # CRLF rows (RFC 4180) also make the writer quote a cell holding a lone CR, which a reader
+    # would otherwise take for the end of the row: the rest would start a cell of its own.
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for r in records:
         row = {k: _cell(r.get(k)) for k in CSV_COLUMNS}
         row["paraphrases"] = "\n".join(r.get("paraphrases", []))
         row["tags"] = ", ".join(r.get("tags", []))
-        writer.writerow(row)
+        writer.writerow({k: _quote(v) for k, v in row.items()})
     return out.getvalue()
+
+
+def _quote(cell: str) -> str:
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def _unquote(cell: str) -> str:
+    # Only a quote that _quote could have put there: "'hello" and "it's" stay as they are.
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell) else cell
 
 
 # --- JSON ---------------------------------------------------------------------------------------

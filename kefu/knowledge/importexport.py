@@ -1,12 +1,14 @@
 """Import and export of the knowledge base as CSV, JSON or Markdown (formats.py describes them).
 
 An import is all or nothing: every record is parsed, validated and sanitised before the first row
-is written, and the caller commits once. An entry whose question matches a live entry updates it
-(a new version when the content differs), so importing an export again changes nothing.
+is written, the writes run in one savepoint, and the caller commits once. An entry whose question
+matches a live entry updates it (a new version when the content differs), so importing an export
+again changes nothing.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -67,8 +69,9 @@ def _validate(record: formats.Record) -> EntryCreate:
     return item.model_copy(update=content.model_dump())
 
 
-def parse(fmt: ImportFormat, content: str) -> list[EntryCreate]:
-    """Every record of the file, validated; the first problem is a 422 naming its place."""
+def parse(fmt: ImportFormat, content: str) -> list[tuple[formats.Record, EntryCreate]]:
+    """Every record of the file with its validated entry; the first problem is a 422 naming its
+    place."""
     try:
         formats.check_text(content)
         records = PARSERS[fmt](content)
@@ -80,7 +83,7 @@ def parse(fmt: ImportFormat, content: str) -> list[EntryCreate]:
             zh=f"一次最多导入 {MAX_ENTRIES} 条",
             en=f"at most {MAX_ENTRIES} entries per import",
         )
-    items: list[EntryCreate] = []
+    items: list[tuple[formats.Record, EntryCreate]] = []
     seen: dict[str, tuple[str, str]] = {}
     for record in records:
         item = _validate(record)
@@ -92,7 +95,7 @@ def parse(fmt: ImportFormat, content: str) -> list[EntryCreate]:
                 f"the same question as {seen[item.question][1]}",
             )
         seen[item.question] = (record.where_zh, record.where_en)
-        items.append(item)
+        items.append((record, item))
     return items
 
 
@@ -102,41 +105,62 @@ def import_(
     """Create or update entries from a file, all in the caller's transaction."""
     require(actor, Perm.manage_knowledge)
     items = parse(fmt, content)
-    live = {
-        e.question: e
-        for e in session.scalars(scoped(KbEntry, actor).where(KbEntry.deleted_at.is_(None)))
-    }
-    created = updated = unchanged = 0
+    live = _live_by_question(session, actor)
+    outcomes: Counter[str] = Counter()
     ids = []
-    for item in items:
-        body = EntryContent.model_validate(item.model_dump(exclude={"status", "note"}))
-        existing = live.get(item.question)
-        if existing is None:
-            entry = kb.create(session, actor=actor, content=body, status=item.status, note=note)
-            created += 1
-        else:
-            version, status = existing.version, existing.status
-            entry = kb.update(
-                session,
-                actor=actor,
-                entry_id=existing.id,
-                changes=body.model_dump(),
-                note=note,
-                # A file without a status column leaves the entry's status as it is.
-                status=item.status if "status" in item.model_fields_set else None,
-            )
-            if entry.version != version or entry.status != status:
-                updated += 1
-            else:
-                unchanged += 1
-        ids.append(entry.id)
+    # A savepoint: a refused entry undoes the entries before it even if the caller goes on.
+    with session.begin_nested():
+        for record, item in items:
+            try:
+                entry, outcome = _import_one(session, actor, item, live.get(item.question), note)
+            except DomainError as exc:
+                # The file was valid; the knowledge base changed after `live` was read (another
+                # writer took the question, or deleted the entry): the same error, with the place.
+                raise type(exc)(
+                    exc.code,
+                    zh=f"{record.where_zh}：{exc.zh}；本次导入未写入任何条目",
+                    en=f"{record.where_en}: {exc.en}; nothing was imported",
+                ) from exc
+            outcomes[outcome] += 1
+            ids.append(entry.id)
+    created, updated = outcomes["created"], outcomes["updated"]
     events.record(
         session,
         actor=actor,
         type="knowledge.imported",
         payload={"format": fmt.value, "created": created, "updated": updated},
     )
-    return Imported(created=created, updated=updated, unchanged=unchanged, entry_ids=ids)
+    return Imported(
+        created=created, updated=updated, unchanged=outcomes["unchanged"], entry_ids=ids
+    )
+
+
+def _live_by_question(session: Session, actor: Actor) -> dict[str, KbEntry]:
+    return {
+        e.question: e
+        for e in session.scalars(scoped(KbEntry, actor).where(KbEntry.deleted_at.is_(None)))
+    }
+
+
+def _import_one(
+    session: Session, actor: Actor, item: EntryCreate, existing: KbEntry | None, note: str
+) -> tuple[KbEntry, str]:
+    body = EntryContent.model_validate(item.model_dump(exclude={"status", "note"}))
+    if existing is None:
+        entry = kb.create(session, actor=actor, content=body, status=item.status, note=note)
+        return entry, "created"
+    version, status = existing.version, existing.status
+    entry = kb.update(
+        session,
+        actor=actor,
+        entry_id=existing.id,
+        changes=body.model_dump(),
+        note=note,
+        # A file without a status column leaves the entry's status as it is.
+        status=item.status if "status" in item.model_fields_set else None,
+    )
+    changed = entry.version != version or entry.status != status
+    return entry, "updated" if changed else "unchanged"
 
 
 def export(session: Session, *, actor: Actor, fmt: ImportFormat) -> tuple[str, str, str]:

@@ -11,7 +11,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kefu import clock
@@ -31,7 +31,20 @@ class EntryStatus(enum.StrEnum):
 
 class KbEntry(WorkspaceScoped, Base):
     __tablename__ = "kb_entries"
-    __table_args__ = (Index("ix_kb_entries_ws_status_id", "workspace_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_kb_entries_ws_status_id", "workspace_id", "status", "id"),
+        # One live entry per question: import and export match entries by question. The text
+        # itself is indexed, not a hash: VARCHAR(300) is at most 1,200 bytes in UTF-8, well under
+        # PostgreSQL's btree entry limit (~2,700 bytes); a question much longer would need one.
+        Index(
+            "uq_kb_entries_live_question",
+            "workspace_id",
+            "question",
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+    )
 
     kind: Mapped[EntryKind] = mapped_column(str_enum(EntryKind, "kb_entry_kind"))
     status: Mapped[EntryStatus] = mapped_column(

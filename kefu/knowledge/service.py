@@ -3,18 +3,25 @@
 Every change bumps the workspace's KB revision in the same transaction, so answer indexes built
 in any process see the edit on their next query (retrieval.py), and writes the full-text tokens
 that the search index reads (search.py).
+
+One live entry per question and workspace: `_ensure_unique_question` looks first (its 409 names
+the other entry), and the partial unique index `uq_kb_entries_live_question` holds when two
+writers both passed that look; `_question_guard` turns its refusal into the same 409.
 """
 
 from __future__ import annotations
 
 import difflib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kefu import clock, events
@@ -78,16 +85,48 @@ def _ensure_unique_question(
 ) -> None:
     """Refuse a second live entry with the same question: import and export match entries by
     question, so a workspace holding two could not import its own export back."""
+    other = _same_question(session, actor=actor, question=question, entry_id=entry_id)
+    if other is not None:
+        raise _duplicate(other)
+
+
+def _same_question(
+    session: Session, *, actor: Actor, question: str, entry_id: int | None = None
+) -> int | None:
     stmt = scoped(KbEntry, actor).where(KbEntry.question == question, KbEntry.deleted_at.is_(None))
     if entry_id is not None:
         stmt = stmt.where(KbEntry.id != entry_id)
-    other = session.scalar(stmt.with_only_columns(KbEntry.id).limit(1))
-    if other is not None:
-        raise Conflict(
-            "knowledge.duplicate_question",
-            zh=f"已有问题相同的条目（#{other}）；请修改问题或编辑那一条",
-            en=f"another entry (#{other}) has the same question; change it or edit that entry",
-        )
+    return session.scalar(stmt.with_only_columns(KbEntry.id).limit(1))
+
+
+def _duplicate(other: int) -> Conflict:
+    return Conflict(
+        "knowledge.duplicate_question",
+        zh=f"已有问题相同的条目（#{other}）；请修改问题或编辑那一条",
+        en=f"another entry (#{other}) has the same question; change it or edit that entry",
+    )
+
+
+@contextmanager
+def _question_guard(
+    session: Session, *, actor: Actor, question: str, entry_id: int | None = None
+) -> Iterator[None]:
+    """Flush the block's writes in a savepoint. If the unique index refuses `question` (another
+    transaction took it after our look), that is the pre-check's 409, and the caller's
+    transaction lives on."""
+    try:
+        # begin_nested() flushes what is pending first, outside the savepoint: the block must
+        # make its writes to the entry inside, not before.
+        with session.begin_nested():
+            yield
+            session.flush()
+    except IntegrityError as exc:
+        # The winner is visible now: PostgreSQL made the losing write wait for its commit, and
+        # SQLite (BEGIN IMMEDIATE) runs one writer at a time. No such entry: another constraint.
+        other = _same_question(session, actor=actor, question=question, entry_id=entry_id)
+        if other is None:
+            raise
+        raise _duplicate(other) from exc
 
 
 def content_of(entry: KbEntry) -> EntryContent:
@@ -137,8 +176,8 @@ def create(
     _ensure_unique_question(session, actor=actor, question=content.question)
     entry = KbEntry(workspace_id=actor.workspace_id, status=status, version=1, tag_rows=[])
     _apply(entry, content)
-    session.add(entry)
-    session.flush()
+    with _question_guard(session, actor=actor, question=content.question):
+        session.add(entry)
     _version(session, actor=actor, entry=entry, content=content, note=note)
     _changed(session, actor, entry, "knowledge.entry_created")
     return entry
@@ -210,21 +249,19 @@ def update(
             "knowledge.invalid", zh=f"内容无效：{_reason(exc)}", en=f"invalid: {_reason(exc)}"
         ) from exc
     if content.question != before.question:
-        # Only a changed question is checked: an entry that already shares its question (made
-        # before duplicates were refused) can still be edited.
         _ensure_unique_question(session, actor=actor, question=content.question, entry_id=entry.id)
-    changed = content != before
-    if changed:
-        entry.version += 1
-        _apply(entry, content)
-        _version(session, actor=actor, entry=entry, content=content, note=note)
-    if status is not None and status != entry.status:
-        entry.status = status
-        changed = True
-    if changed:
+    new_status = status if status is not None and status != entry.status else None
+    if content == before and new_status is None:
+        return entry
+    with _question_guard(session, actor=actor, question=content.question, entry_id=entry.id):
+        if content != before:
+            entry.version += 1
+            _apply(entry, content)
+            _version(session, actor=actor, entry=entry, content=content, note=note)
+        if new_status is not None:
+            entry.status = new_status
         entry.updated_at = clock.now()
-        session.flush()
-        _changed(session, actor, entry, "knowledge.entry_updated")
+    _changed(session, actor, entry, "knowledge.entry_updated")
     return entry
 
 
