@@ -8,6 +8,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from kefu import clock
 from kefu.http.types import LongText, NoNul, Tags
 from kefu.knowledge.models import EntryKind, EntryStatus, KbEntry, KbVersion
 
@@ -68,6 +69,26 @@ class EntryUpdate(BaseModel):
     note: VersionNote = ""
 
 
+class Validity(enum.StrEnum):
+    """Where the clock stands in the entry's validity window (a published entry answers only
+    while `running` or `always`)."""
+
+    always = "always"  # no window
+    upcoming = "upcoming"
+    running = "running"
+    ended = "ended"
+
+
+def validity(e: KbEntry, now: datetime) -> Validity:
+    if e.valid_from is None and e.valid_until is None:
+        return Validity.always
+    if e.valid_from is not None and now < e.valid_from:
+        return Validity.upcoming
+    if e.valid_until is not None and now >= e.valid_until:
+        return Validity.ended
+    return Validity.running
+
+
 class EntryRead(BaseModel):
     id: int
     kind: EntryKind
@@ -81,6 +102,7 @@ class EntryRead(BaseModel):
     campaign: str
     valid_from: datetime | None
     valid_until: datetime | None
+    validity: Validity
     version: int
     created_at: datetime
     updated_at: datetime
@@ -101,6 +123,7 @@ class EntryRead(BaseModel):
             campaign=e.campaign,
             valid_from=e.valid_from,
             valid_until=e.valid_until,
+            validity=validity(e, clock.now()),
             version=e.version,
             created_at=e.created_at,
             updated_at=e.updated_at,

@@ -3,11 +3,13 @@ soft delete, sanitised rich text, permissions, bad input."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from kefu import clock
 from kefu.auth.models import Role
 from tests.factories import World
 
@@ -66,6 +68,28 @@ def test_answers_are_sanitised(client: TestClient, world: World) -> None:
     only_script = {**PRESALE, "question": "别的问题", "answer": "<script>alert(1)</script>"}
     r = client.post(URL, json=only_script, headers=world.headers(Role.team_lead))
     assert r.status_code == 422 and r.json()["code"] == "knowledge.empty_answer"
+
+
+def test_an_entry_says_where_the_clock_stands_in_its_window(
+    client: TestClient, world: World
+) -> None:
+    entry = create(client, world)
+    always = create(
+        client,
+        world,
+        {**PRESALE, "question": "发什么快递？", "valid_from": None, "valid_until": None},
+    )
+    url = f"{URL}/{entry['id']}"
+    for moment, expected in (
+        ("2026-10-24T03:59:59+00:00", "upcoming"),
+        ("2026-10-24T04:00:00+00:00", "running"),
+        ("2026-11-11T15:59:59+00:00", "running"),
+        ("2026-11-11T16:00:00+00:00", "ended"),  # valid_until is the first moment it is not
+    ):
+        with clock.frozen(datetime.fromisoformat(moment)):
+            assert client.get(url, headers=world.headers()).json()["validity"] == expected, moment
+            listed = client.get(URL, headers=world.headers()).json()["items"]
+            assert {e["id"]: e["validity"] for e in listed}[always["id"]] == "always"
 
 
 def test_edits_make_versions_with_author_and_diff(client: TestClient, world: World) -> None:

@@ -41,7 +41,12 @@ let nextCursor = null;
 function entryItem(entry) {
   const li = el("li");
   li.dataset.id = entry.id;
-  li.append(el("span", T[entry.status], `badge ${entry.status}`), el("span", entry.question));
+  li.append(el("span", T[entry.status], `badge ${entry.status}`));
+  // A campaign's entry outside its window does not answer: say so before anyone wonders why.
+  if (entry.validity === "upcoming" || entry.validity === "ended") {
+    li.append(el("span", T[entry.validity], `badge ${entry.validity}`));
+  }
+  li.append(el("span", entry.question));
   const meta = [`v${entry.version}`, ...entry.tags];
   if (entry.campaign) meta.push(entry.campaign);
   if (entry.valid_until) meta.push(`→ ${new Date(entry.valid_until).toLocaleString(LANG)}`);
