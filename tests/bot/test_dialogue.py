@@ -16,6 +16,7 @@ from kefu.orders.aftersales_models import Refund
 from kefu.orders.shop_schemas import PriceIn
 from tests.bot.dialogue_helpers import Chat, seed_orders, switch_bot_on
 from tests.orders.helpers import T0
+from tests.routing.helpers import agent
 
 HUMAN_HINT = "回复「人工」可随时转人工客服。"
 
@@ -117,7 +118,7 @@ def test_talk_to_human_hands_over_with_a_summary_note(runtime, world, chat):
     first, _ = seed_orders(runtime, world)
     chat.send(f"订单{first}到哪了")
     replies = chat.send("转人工")
-    assert "转接人工" in replies[0]
+    assert "人工客服暂时不在线" in replies[0]  # nobody online in the test world
     [note] = chat.notes()
     assert "Bot handoff summary" in note and "customer asked" in note
     assert f"订单 Order: {first}" in note and "where_is_my_order" in note
@@ -144,6 +145,19 @@ def test_angry_customer_goes_to_a_senior_agent(runtime, world, chat):
     entry = chat.queue_entry()
     assert entry is not None and entry.senior
     assert "angry" in chat.notes()[0]
+
+
+def test_the_handoff_says_wait_only_when_someone_can_take_it(runtime, world, chat):
+    # Nobody online (the test world's staff are offline): no "please wait" for nobody.
+    offline = chat.send("转人工")[0]
+    assert "人工客服暂时不在线" in offline and "请稍候" not in offline
+    with runtime.sessions() as s:
+        agent(s, world, "online-agent")  # online, room for chats
+        s.commit()
+    other = Chat(runtime, world, member="M2")
+    online = other.send("转人工")[0]
+    assert online.startswith("正在为您转接人工客服") and "不在线" not in online
+    assert other.conversation().assignee_id is not None
 
 
 def test_angry_emoji_alone_also_hands_over(runtime, world, chat):
@@ -180,7 +194,7 @@ def test_unsure_offers_the_top_candidates_then_answers_the_pick(runtime, world, 
 def test_two_failed_turns_hand_over(runtime, world, chat):
     assert "didn't quite get" in chat.send("asdkjh qwe zzz")[0]  # answered in the customer's script
     assert chat.queue_entry() is None
-    assert "Connecting you to a person" in "\n".join(chat.send("qwpoeiru xmcnv"))
+    assert "No agent is online right now" in "\n".join(chat.send("qwpoeiru xmcnv"))
     assert "bot failed twice" in chat.notes()[0]
     assert chat.queue_entry() is not None
 

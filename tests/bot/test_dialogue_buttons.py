@@ -100,7 +100,7 @@ def test_the_human_button_speaks_the_customers_language_and_hands_over(runtime, 
     replies = said(chat, "hello, can you help me")[1:]
     [button] = replies[-1].actions or []
     assert button == {"label": "Talk to a person", "reply": "human"}
-    assert "Connecting you to a person" in tap(chat, replies[-1], "Talk")[1].body
+    assert "No agent is online right now" in tap(chat, replies[-1], "Talk")[1].body
     assert chat.queue_entry() is not None
 
 

@@ -17,6 +17,7 @@ from kefu.bot.nlu import emotion, entities
 from kefu.conversations import service as conversations
 from kefu.conversations.models import Direction, Message
 from kefu.privacy import mask_phone
+from kefu.realtime import offline
 from kefu.routing import service as routing
 
 log = logging.getLogger(__name__)
@@ -103,5 +104,6 @@ def hand_over(turn: Turn, reason: str, *, angry: bool = False) -> None:
         context["team_kind"] = "after_sales"
     turn.dialogue.handed_off = True
     turn.set(pending=None, handoff_reason=reason)
-    routing.need_human(session, turn.bot, conv.id, reason=f"bot:{reason}", context=context)
-    turn.say("handoff_angry" if angry else "handoff")
+    routed = routing.need_human(session, turn.bot, conv.id, reason=f"bot:{reason}", context=context)
+    waits_for_nobody = routed.staff_id is None and offline.nobody_online(session, conv.workspace_id)
+    turn.say(("handoff_angry" if angry else "handoff") + ("_offline" if waits_for_nobody else ""))

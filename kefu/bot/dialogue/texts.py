@@ -43,6 +43,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "非常抱歉给您带来不好的体验，已为您优先转接资深客服，请稍候。",
         "I'm very sorry about this. A senior agent will take over right away, please wait.",
     ),
+    # Nobody online: the chat becomes a ticket with a promised reply time (realtime/offline.py,
+    # which the widget shows as a note); "please wait" would promise what nobody can keep.
+    "handoff_offline": (
+        "人工客服暂时不在线，您的问题已转为留言，客服会看到您刚才说的内容并尽快回复，无需重复描述。",
+        "No agent is online right now. Your question is logged for them: they will see what you "
+        "told me and reply as soon as they can, no need to repeat it.",
+    ),
+    "handoff_angry_offline": (
+        "非常抱歉给您带来不好的体验。人工客服暂时不在线，已为您优先登记，资深客服会第一时间处理。",
+        "I'm very sorry about this. No agent is online right now; your case is logged with "
+        "priority and a senior agent will take it first.",
+    ),
     "which_order": (
         "您有多个订单，请问是哪一个？请回复序号：",
         "You have several orders. Which one? Reply with its number:",
