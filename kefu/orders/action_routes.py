@@ -18,7 +18,7 @@ from kefu.errors import Conflict, DomainError
 from kefu.http.deps import Ctx, path_id
 from kefu.http.errors import error_responses
 from kefu.http.idempotency import IdempotencyKey, create_once
-from kefu.orders import actions, handover, notices, price_protection
+from kefu.orders import actions, cancellation, handover, notices, price_protection
 from kefu.orders.action_schemas import (
     ActionResult,
     AddressChange,
@@ -191,7 +191,7 @@ def action_router(prefix: str, tags: list[str | Enum], ctx_dep: Callable[..., Ct
             "cancel",
             order_id,
             body,
-            lambda: actions.cancel(
+            lambda: cancellation.cancel(
                 ctx.session, actor=ctx.actor, order_id=order_id, reason=body.reason
             ),
             tell,

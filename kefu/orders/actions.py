@@ -1,4 +1,5 @@
-"""Self-service and in-chat actions on an order: refund and cancel (价保 in price_protection).
+"""Self-service and in-chat actions on an order: refund (价保 in price_protection, cancel in
+cancellation).
 
 Callable by the customer (widget, own orders only) and by staff with act_on_orders — the same
 functions, the same policy (`kefu.orders.rules`). Each `check_*` raises the refusal with its
@@ -36,7 +37,6 @@ from kefu.orders.aftersales_models import (
 from kefu.orders.models import Order, OrderStatus
 from kefu.orders.money import format_cents
 from kefu.orders.rules import Policy
-from kefu.orders.shop_models import EffectKind
 
 CLOSED_CASES = (AfterSaleStatus.refunded, AfterSaleStatus.rejected, AfterSaleStatus.cancelled)
 UNSHIPPED = (OrderStatus.pending_payment, OrderStatus.paid)
@@ -322,72 +322,5 @@ def _approve(
         order,
         refund=refund,
         after_sale=case,
-        effect_id=effect.id,
-    )
-
-
-# --- cancel -------------------------------------------------------------------------------------
-
-
-def check_cancel(order: Order, policy: Policy, actor: Actor) -> None:
-    if order.status not in UNSHIPPED:
-        raise Refused(
-            "order.cancel.shipped",
-            zh="订单已发货或已结束，不能取消；可以申请退货退款",
-            en="the order has shipped or ended; request a return instead",
-        )
-    if actor.kind == "customer" and not policy.allow_cancel_unshipped:
-        raise Refused(
-            "order.cancel.not_allowed",
-            zh="本店不支持自助取消订单，请联系客服",
-            en="this shop does not allow self-service cancellation; contact us",
-        )
-
-
-def cancel(session: Session, *, actor: Actor, order_id: int, reason: str) -> Done:
-    """Cancel an unshipped order; a paid one is refunded in full with the cancellation."""
-    order = access_order(session, actor=actor, order_id=order_id, act=True, for_update=True)
-    policy = shop.policy(session, order.workspace_id)
-    check_cancel(order, policy, actor)
-    refund = None
-    amount = order.total_cents - refunded_cents(session, order) if order.paid_at else 0
-    if amount > 0:
-        refund = Refund(
-            workspace_id=order.workspace_id,
-            key=f"cancel:{order.number}",
-            order_number=order.number,
-            kind=RefundKind.cancel,
-            amount_cents=amount,
-            reason=reason,
-        )
-        session.add(refund)
-    order.status, order.cancelled_at = OrderStatus.cancelled, clock.now()
-    session.flush()
-    effect = effects.enqueue(
-        session,
-        workspace_id=order.workspace_id,
-        kind=EffectKind.cancel,
-        key=f"cancel:{order.number}",
-        order_number=order.number,
-        payload={
-            "reason": reason,
-            "refund_id": refund.id if refund else None,
-            "amount_cents": amount,
-        },
-    )
-    audit(
-        session,
-        actor,
-        order,
-        "order.cancelled_by_request",
-        {"reason": reason, "refund_cents": amount},
-    )
-    return Done(
-        "cancel",
-        "done",
-        "订单已取消" + ("，货款将全额退回" if amount else ""),
-        "order cancelled" + ("; the full amount will be refunded" if amount else ""),
-        order,
-        refund=refund,
         effect_id=effect.id,
     )

@@ -4,7 +4,8 @@ kefu asks the shop to change things (refund, address change, cancellation) only 
 port, always with an idempotency key, so a call retried after a timeout is applied once. Pulling
 orders is for shops that cannot send webhooks (or to backfill).
 
-REST contract of `RestShop` (every request signed like the webhooks, see docs/shop-integration.md):
+REST contract of `RestShop` (every request signed like the webhooks, see docs/shop-integration.md;
+the delivery id is the Idempotency-Key, so X-Kefu-Signature-V2 binds the key to the body):
 
     GET  {base}/orders?since_version=N&limit=M  → {"orders": [OrderIn, …]}
     POST {base}/orders/{number}/refunds          {"amount_cents", "reason", "lines": [...]}

@@ -1,13 +1,15 @@
 """The workspace's link to its shop: secret (rotatable), effects URL, policy; webhook intake.
 
 Webhook contract (docs/shop-integration.md): `POST /api/v1/shop/webhooks/{workspace_key}` with
-`X-Kefu-Timestamp`, `X-Kefu-Signature: sha256=HMAC(secret, "<timestamp>.<body>")` and
-`X-Kefu-Delivery` (unique per delivery; the shop resends the same id when it retries).
+`X-Kefu-Timestamp`, `X-Kefu-Delivery` (unique per delivery; the shop resends the same id when it
+retries) and `X-Kefu-Signature-V2: sha256=HMAC(secret, "<timestamp>.<delivery>.<body>")` — or
+only the older `X-Kefu-Signature: sha256=HMAC(secret, "<timestamp>.<body>")` (see signing.py).
 
-- bad or missing signature, timestamp outside ±5 min → 401; malformed body, unknown type → 422;
-  nothing applied, an audit row written either way;
+- bad or missing signature (a V2 one that is present must be right), timestamp outside ±5 min →
+  401; malformed body, unknown type → 422; nothing applied, an audit row written either way;
 - a delivery id already applied → 200 `duplicate`, nothing done again (a retry after a lost
-  response must not be an error to the shop);
+  response must not be an error to the shop); so is a body-only signature already accepted,
+  whatever delivery id it comes with now (a captured request replayed under a fresh id);
 - a payload older than what is stored → 200 `stale`, nothing overwritten.
 """
 
@@ -41,6 +43,9 @@ from kefu.orders.shop_schemas import (
 from kefu.tenancy import paginate, scoped
 
 ROTATION_GRACE = timedelta(hours=24)
+LEGACY = "signed without the delivery id (X-Kefu-Signature only): please send X-Kefu-Signature-V2"
+SAME_ID = "delivery id applied before: nothing done"
+SAME_SIGNATURE = "signature accepted before, under another delivery id (a replay): nothing done"
 _EVENT: TypeAdapter[Any] = TypeAdapter(ShopEvent)
 
 
@@ -107,6 +112,7 @@ def receive(
     timestamp: str | None,
     signature: str | None,
     delivery_id: str | None,
+    signature_v2: str | None = None,
 ) -> WebhookResult:
     """Verify, then apply one webhook delivery; the caller commits (also after a refusal)."""
     ws = auth.get_workspace_by_key(session, workspace_key)
@@ -116,7 +122,12 @@ def receive(
     delivery = (delivery_id or "").strip()[:128]
     audit = WebhookDelivery(workspace_id=ws.id, delivery_id=delivery, status_code=0)
     try:
-        result = _receive(session, found, audit, body, timestamp, signature, delivery)
+        body_only = _authenticate(
+            found, body, timestamp, signature, signature_v2, delivery_id or ""
+        )
+        if body_only is not None and not signature_v2:
+            audit.reason = LEGACY  # shown in the delivery log, so the shop's admins see it
+        result = _receive(session, found, audit, body, timestamp or "", body_only, delivery)
     except DomainError as exc:
         session.rollback()  # nothing half-applied; then the audit line alone
         session.add(
@@ -134,23 +145,40 @@ def receive(
     return result
 
 
+def _authenticate(
+    found: ShopLink,
+    body: bytes,
+    timestamp: str | None,
+    signature: str | None,
+    signature_v2: str | None,
+    delivery: str,
+) -> str | None:
+    """Refuse (401) an unsigned or wrongly signed delivery; return the body-only signature it
+    came with, if that one is right (to be remembered: it does not bind the delivery id)."""
+    keys = _secrets(found)
+    v2 = bool(timestamp and signature_v2) and signing.valid_v2(
+        keys, timestamp or "", delivery, body, signature_v2 or ""
+    )
+    body_only = bool(timestamp and signature) and signing.valid(
+        keys, timestamp or "", body, signature or ""
+    )
+    # A V2 signature that is present must fit: a wrong one is a changed delivery id or body.
+    if (signature_v2 and not v2) or not (v2 or body_only):
+        raise Unauthorized(
+            "webhook.bad_signature", zh="签名无效", en="missing or invalid signature"
+        )
+    return signature if body_only else None
+
+
 def _receive(
     session: Session,
     found: ShopLink,
     audit: WebhookDelivery,
     body: bytes,
-    timestamp: str | None,
-    signature: str | None,
+    timestamp: str,
+    body_only: str | None,
     delivery: str,
 ) -> WebhookResult:
-    if (
-        not timestamp
-        or not signature
-        or not signing.valid(_secrets(found), timestamp, body, signature)
-    ):
-        raise Unauthorized(
-            "webhook.bad_signature", zh="签名无效", en="missing or invalid signature"
-        )
     if not signing.fresh(timestamp):
         raise Unauthorized(
             "webhook.stale_timestamp",
@@ -161,39 +189,43 @@ def _receive(
         raise Invalid("webhook.no_delivery_id", zh="缺少投递编号", en="X-Kefu-Delivery missing")
     event = _parse(body, audit)
     system = Actor.system(found.workspace_id)
-    if _seen(session, found.workspace_id, delivery):
-        return _duplicate(session, audit, delivery)
+    if seen := _seen(session, found.workspace_id, delivery, body_only):
+        return _duplicate(session, audit, delivery, seen)
     try:
         with session.begin_nested():
             outcome = _apply(session, system, event)
             audit.accepted_id = delivery
+            audit.accepted_signature = body_only
             audit.outcome = DeliveryOutcome(outcome)
             audit.status_code = 200
             session.add(audit)
             session.flush()
     except IntegrityError as exc:
         # Another connection committed the same delivery (or created the same order) first.
-        if _seen(session, found.workspace_id, delivery):
-            return _duplicate(session, audit, delivery)
+        if seen := _seen(session, found.workspace_id, delivery, body_only):
+            return _duplicate(session, audit, delivery, seen)
         raise Conflict(
             "webhook.race", zh="并发冲突，请重试此投递", en="concurrent update; retry this delivery"
         ) from exc
     return WebhookResult(delivery_id=delivery, outcome=outcome)
 
 
-def _seen(session: Session, workspace_id: int, delivery: str) -> bool:
-    return (
-        session.scalars(
-            select(WebhookDelivery.id).where(
-                WebhookDelivery.workspace_id == workspace_id,
-                WebhookDelivery.accepted_id == delivery,
-            )
-        ).first()
-        is not None
-    )
+def _seen(session: Session, workspace_id: int, delivery: str, body_only: str | None) -> str | None:
+    """Why this delivery was applied before (its id, or its body-only signature), or None."""
+    match = WebhookDelivery.accepted_id == delivery
+    if body_only is not None:
+        match = match | (WebhookDelivery.accepted_signature == body_only)
+    row = session.execute(
+        select(WebhookDelivery.accepted_id).where(
+            WebhookDelivery.workspace_id == workspace_id, match
+        )
+    ).first()
+    if row is None:
+        return None
+    return SAME_ID if row.accepted_id == delivery else SAME_SIGNATURE
 
 
-def _duplicate(session: Session, audit: WebhookDelivery, delivery: str) -> WebhookResult:
+def _duplicate(session: Session, audit: WebhookDelivery, delivery: str, why: str) -> WebhookResult:
     session.add(
         WebhookDelivery(
             workspace_id=audit.workspace_id,
@@ -201,7 +233,7 @@ def _duplicate(session: Session, audit: WebhookDelivery, delivery: str) -> Webho
             type=audit.type,
             outcome=DeliveryOutcome.duplicate,
             status_code=200,
-            reason="delivery id applied before: nothing done",
+            reason=why,
         )
     )
     session.flush()

@@ -56,7 +56,19 @@ def webhook(
     ] = None,
     signature: Annotated[
         str | None,
-        Header(alias=signing.SIGNATURE, description='"sha256=" + hex HMAC', **_HEADER),
+        Header(
+            alias=signing.SIGNATURE,
+            description='deprecated: "sha256=" + hex HMAC of "<timestamp>.<body>"',
+            **_HEADER,
+        ),
+    ] = None,
+    signature_v2: Annotated[
+        str | None,
+        Header(
+            alias=signing.SIGNATURE_V2,
+            description='"sha256=" + hex HMAC of "<timestamp>.<delivery id>.<body>"',
+            **_HEADER,
+        ),
     ] = None,
     delivery: Annotated[
         str | None, Header(alias=signing.DELIVERY, description="unique per delivery", **_HEADER)
@@ -64,7 +76,8 @@ def webhook(
 ) -> Any:
     """An event from the shop, authenticated by its HMAC signature (no bearer token).
 
-    200 `applied`, `duplicate` (delivery id seen: nothing done) or `stale` (older than stored);
+    200 `applied`, `duplicate` (delivery id — or a body-only signature — seen: nothing done) or
+    `stale` (older than stored);
     401 bad signature or timestamp outside ±5 min; 422 malformed or unknown type. Every call is
     recorded in the delivery log (`GET /api/v1/shop/webhook-deliveries`).
     """
@@ -75,6 +88,7 @@ def webhook(
             body=body,
             timestamp=timestamp,
             signature=signature,
+            signature_v2=signature_v2,
             delivery_id=delivery,
         )
     except DomainError:

@@ -45,11 +45,15 @@ class WebhookDelivery(WorkspaceScoped, Base):
         # Set only for accepted deliveries (NULLs are distinct): a replay meets this index, while
         # a rejected attempt does not block the genuine one that follows.
         UniqueConstraint("workspace_id", "accepted_id"),
+        # The body-only signature an accepted delivery came with: it does not cover the delivery
+        # id, so the same signature under a fresh id is the same delivery replayed.
+        UniqueConstraint("workspace_id", "accepted_signature"),
         Index("ix_webhook_deliveries_ws_id", "workspace_id", "id"),
     )
 
     delivery_id: Mapped[str] = mapped_column(String(128), default="")
     accepted_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    accepted_signature: Mapped[str | None] = mapped_column(String(80), default=None)
     type: Mapped[str] = mapped_column(String(64), default="")
     outcome: Mapped[DeliveryOutcome] = mapped_column(str_enum(DeliveryOutcome, "delivery_outcome"))
     status_code: Mapped[int] = mapped_column(Integer)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from kefu import clock
 from kefu.auth.actor import Actor
 from kefu.errors import DomainError
-from kefu.orders import actions, handover, price_protection, shop
+from kefu.orders import actions, cancellation, handover, price_protection, shop
 from kefu.orders.access import access_order
 from kefu.orders.aftersales_models import (
     AfterSale,
@@ -176,7 +176,7 @@ def available(session: Session, actor: Actor, order: Order) -> dict[str, Any]:
     checks = {
         "urge": lambda: handover.check_urge(order),
         "refund": lambda: actions.check_refund(session, order, None),
-        "cancel": lambda: actions.check_cancel(order, policy, actor),
+        "cancel": lambda: cancellation.check_cancel(session, order, policy, actor),
         "change_address": lambda: _check_address(order),
     }
     for name, check in checks.items():

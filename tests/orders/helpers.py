@@ -92,12 +92,18 @@ def post_event(
     *,
     timestamp: int | None = None,
     signature: str | None = None,
+    legacy: bool = False,
 ) -> Any:
+    """Signed as the shop signs: over timestamp, delivery id and body (`legacy`: body only)."""
     body = json.dumps(event, ensure_ascii=False).encode()
     ts = timestamp if timestamp is not None else int(clock.now().timestamp())
+    if legacy:
+        signed = {signing.SIGNATURE: signature or signing.sign(secret, ts, body)}
+    else:
+        signed = {signing.SIGNATURE_V2: signature or signing.sign_v2(secret, ts, delivery, body)}
     headers = {
         signing.TIMESTAMP: str(ts),
-        signing.SIGNATURE: signature or signing.sign(secret, ts, body),
+        **signed,
         signing.DELIVERY: delivery,
         "Content-Type": "application/json",
         "Accept-Language": "en",

@@ -71,17 +71,19 @@ def test_a_failing_shop_gets_retries_with_backoff_and_applies_once(
     assert e.status.value == "delivered" and e.attempts == 4
     [(key, body)] = shop.applied.items()
     assert key == e.key and body["amount_cents"] == 199_00
-    # Every call carried the same key and a valid signature.
+    # Every call carried the same key and valid signatures: the V2 one binds the key (a replay
+    # under another Idempotency-Key fails it), the body-only one is still sent for older shops.
     from kefu.orders import shop as shop_service
     from kefu.orders import signing
 
     with runtime.sessions() as s:
         secret = shop_service.link(s, world.workspace.id).secret
     for _, headers, body in shop.requests:
-        assert headers["idempotency-key"] == e.key
-        assert signing.valid(
-            (secret,), headers["x-kefu-timestamp"], body, headers["x-kefu-signature"]
-        )
+        assert headers["idempotency-key"] == headers["x-kefu-delivery"] == e.key
+        ts = headers["x-kefu-timestamp"]
+        assert signing.valid((secret,), ts, body, headers["x-kefu-signature"])
+        assert signing.valid_v2((secret,), ts, e.key, body, headers["x-kefu-signature-v2"])
+        assert not signing.valid_v2((secret,), ts, "other", body, headers["x-kefu-signature-v2"])
     with runtime.sessions() as s:
         assert s.scalars(select(Refund)).one().status.value == "confirmed"
 

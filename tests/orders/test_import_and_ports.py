@@ -102,8 +102,13 @@ class _Shop(BaseHTTPRequestHandler):
     seen: dict[str, int] = {}
 
     def _verified(self, body: bytes) -> bool:
-        return signing.valid(
-            (self.secret,), self.headers["X-Kefu-Timestamp"], body, self.headers["X-Kefu-Signature"]
+        # As a shop should: over timestamp, delivery id (= Idempotency-Key) and body.
+        return signing.valid_v2(
+            (self.secret,),
+            self.headers["X-Kefu-Timestamp"],
+            self.headers["X-Kefu-Delivery"],
+            body,
+            self.headers["X-Kefu-Signature-V2"],
         )
 
     def _reply(self, status: int, doc: Any) -> None:

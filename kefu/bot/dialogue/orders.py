@@ -17,7 +17,7 @@ from kefu.bot.dialogue import handoff
 from kefu.bot.dialogue.texts import STATUS, pick, say
 from kefu.bot.dialogue.turn import Turn
 from kefu.errors import DomainError
-from kefu.orders import actions, handover, price_protection, views
+from kefu.orders import actions, cancellation, handover, price_protection, views
 from kefu.orders.access import access_order, customer_ids
 from kefu.orders.models import Order
 from kefu.orders.money import format_cents
@@ -252,7 +252,7 @@ def cancel(turn: Turn, order: Order) -> None:
     _act(
         turn,
         "cancel",
-        lambda: actions.cancel(
+        lambda: cancellation.cancel(
             turn.session, actor=turn.customer, order_id=order.id, reason="聊天中申请 / via chat bot"
         ),
     )
