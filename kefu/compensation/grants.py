@@ -1,10 +1,12 @@
 """Grants: a remedy from the offer, given exactly once per case, within budgets and limits, and
 above the granter's authority only after a supervisor approves (within an SLA).
 
-Exactly once: the grant's `case_key` (workspace + order/ticket/conversation + case type + remedy)
-is unique, and every grant of a workspace is decided under one lock (PostgreSQL: a transaction
-advisory lock; SQLite: its single writer, taken at BEGIN) so that concurrent requests, budgets and
-per-customer limits see each other. Fifty identical requests give one grant and 49 replays.
+Exactly once: the grant's `case_key` (workspace + the case's subject + case type + remedy) is
+unique — the subject is the order whenever one is known, however the channel named it
+(subject.py) — and every grant of a workspace is decided under one lock (PostgreSQL: a
+transaction advisory lock; SQLite: its single writer, taken at BEGIN) so that concurrent
+requests, budgets and per-customer limits see each other. Fifty identical requests give one grant
+and 49 replays.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def grant(
         amount_cents=amount_cents,
         status=GrantStatus.granted,
         customer_id=found.customer_id,
-        order_id=case.order_id,
+        order_id=found.order_id,  # also when named through the ticket or chat: paid against it
         ticket_id=case.ticket_id,
         conversation_id=case.conversation_id,
         policy_version=found.policy.version,

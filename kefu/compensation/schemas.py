@@ -37,7 +37,9 @@ class CaseIn(BaseModel):
     ticket_id: Id | None = None
     conversation_id: Id | None = None
     order_value_cents: Cents | None = Field(
-        default=None, description="only without order_id (else it must equal the order's total)"
+        default=None,
+        description="only when no order is known — given, or named by the ticket or the "
+        "conversation's tickets (else it must equal the order's total)",
     )
     affected_cents: Cents | None = Field(
         default=None, description="the part concerned (one line, a price difference)"

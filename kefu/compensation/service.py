@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from kefu import clock, events
 from kefu.auth.actor import Actor
 from kefu.auth.permissions import Perm, require
+from kefu.compensation import subject
 from kefu.compensation.defaults import default_policy
 from kefu.compensation.models import CompensationPolicy, Grant, GrantStatus
 from kefu.compensation.policy import CaseType, Fault, Platform, PolicyDoc
@@ -26,11 +27,9 @@ from kefu.compensation.rules import Case, Offer, compute
 from kefu.conversations.models import Conversation
 from kefu.customers.models import Customer
 from kefu.errors import Conflict, Forbidden, Invalid, not_found
-from kefu.orders.models import Order
 from kefu.tenancy import get_scoped, scoped
 from kefu.tickets.models import Ticket
 
-ORDER = ("订单", "order")
 CUSTOMER = ("客户", "customer")
 TICKET = ("工单", "ticket")
 CONVERSATION = ("会话", "conversation")
@@ -183,6 +182,7 @@ class Resolved:
     """The case with its facts from the database, the policy, and the engine's answer."""
 
     request: CaseRequest
+    order_id: int | None  # the order the case is about, however the caller named it
     customer_id: int | None
     policy: CompensationPolicy
     doc: PolicyDoc
@@ -190,10 +190,11 @@ class Resolved:
 
     @property
     def subject(self) -> str | None:
-        """What the case is about, for its key: the order, else the ticket, else the conversation."""
+        """What the case is about, for its key: the order (given, or named by the ticket or the
+        conversation's tickets), else the ticket, else the conversation."""
         r = self.request
-        if r.order_id is not None:
-            return f"order:{r.order_id}"
+        if self.order_id is not None:
+            return f"order:{self.order_id}"
         if r.ticket_id is not None:
             return f"ticket:{r.ticket_id}"
         if r.conversation_id is not None:
@@ -210,8 +211,23 @@ def resolve(session: Session, *, actor: Actor, case: CaseRequest) -> Resolved:
     require_compensate(actor)
     customer_ids: set[int] = set()
     order_value = case.order_value_cents
-    if case.order_id is not None:
-        order = get_scoped(session, Order, case.order_id, actor, what=ORDER)
+    ticket = None
+    if case.ticket_id is not None:
+        ticket = get_scoped(session, Ticket, case.ticket_id, actor, what=TICKET)
+        if ticket.customer_id is not None:
+            customer_ids.add(_root(session, actor, ticket.customer_id))
+    if case.conversation_id is not None:
+        conv = get_scoped(session, Conversation, case.conversation_id, actor, what=CONVERSATION)
+        customer_ids.add(_root(session, actor, conv.customer_id))
+    # The order named directly or through the ticket or chat: its facts, whichever channel asks.
+    order = subject.case_order(
+        session,
+        actor=actor,
+        order_id=case.order_id,
+        ticket=ticket,
+        conversation_id=case.conversation_id,
+    )
+    if order is not None:
         if order_value is not None and order_value != order.total_cents:
             raise Invalid(
                 "compensation.order_value_mismatch",
@@ -220,13 +236,6 @@ def resolve(session: Session, *, actor: Actor, case: CaseRequest) -> Resolved:
             )
         order_value = order.total_cents
         customer_ids.add(_root(session, actor, order.customer_id))
-    if case.ticket_id is not None:
-        ticket = get_scoped(session, Ticket, case.ticket_id, actor, what=TICKET)
-        if ticket.customer_id is not None:
-            customer_ids.add(_root(session, actor, ticket.customer_id))
-    if case.conversation_id is not None:
-        conv = get_scoped(session, Conversation, case.conversation_id, actor, what=CONVERSATION)
-        customer_ids.add(_root(session, actor, conv.customer_id))
     if case.customer_id is not None:
         customer_ids.add(_root(session, actor, case.customer_id))
     if len(customer_ids) > 1:
@@ -265,6 +274,7 @@ def resolve(session: Session, *, actor: Actor, case: CaseRequest) -> Resolved:
     )
     return Resolved(
         request=case,
+        order_id=order.id if order is not None else None,
         customer_id=customer_id,
         policy=row,
         doc=doc,

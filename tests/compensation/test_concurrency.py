@@ -21,7 +21,7 @@ from kefu.compensation.service import CaseRequest
 from kefu.config import Settings
 from kefu.conversations.models import Message
 from kefu.errors import Conflict
-from kefu.orders import actions
+from kefu.orders import cancellation
 from kefu.orders.aftersales_models import Refund
 from kefu.runtime import build
 from kefu.timeline.models import Event
@@ -176,5 +176,5 @@ def _approve(rt: Any, barrier: threading.Barrier, supervisor: Actor, grant_id: i
 def _cancel(rt: Any, barrier: threading.Barrier, customer: Actor, order_id: int) -> None:
     with rt.sessions() as s:
         barrier.wait()
-        actions.cancel(s, actor=customer, order_id=order_id, reason="不要了")
+        cancellation.cancel(s, actor=customer, order_id=order_id, reason="不要了")
         s.commit()
