@@ -136,7 +136,7 @@ class _Uncovered:
         return info
 
 
-def _span(days: int, *, hours: float, minutes: float, seconds: float) -> timedelta:
+def _span(days: float, *, hours: float, minutes: float, seconds: float) -> timedelta:
     """The working time to add, refused past ten years: each day on the way is computed and
     cached, so a typo like 99999999 working days would take a minute and a gigabyte, then fail."""
     if days < 0 or min(hours, minutes, seconds) < 0:
@@ -266,7 +266,7 @@ class BusinessCalendar:
         self,
         instant: datetime,
         *,
-        days: int = 0,
+        days: float = 0,
         hours: float = 0,
         minutes: float = 0,
         seconds: float = 0,
@@ -275,14 +275,19 @@ class BusinessCalendar:
 
         Days: the same local clock time that many working days later (a start outside working
         time first rolls forward to the next working start; a clock time the target day does
-        not work moves to that day's next working instant, or its end of work). Durations:
-        only working time is consumed. Zero of everything rolls forward to working time.
+        not work moves to that day's next working instant, or its end of work). A fraction of a
+        day is that share of the working time of the day the whole days end on ("1.5个工作日":
+        one day, then 4.5 hours of a 09:00–18:00 day). Durations: only working time is consumed.
+        Zero of everything rolls forward to working time.
         """
         at = _aware_utc(instant)
         duration = _span(days, hours=hours, minutes=minutes, seconds=seconds)
         tracker = _Uncovered(self)
-        if days:
-            at = self._add_days(at, days, tracker)
+        whole = int(days)
+        if whole:
+            at = self._add_days(at, whole, tracker)
+        if days > whole:
+            at = self._add_duration(at, self._share_of_day(at, days - whole, tracker), tracker)
         if duration or not days:
             at = self._add_duration(at, duration, tracker)
         years = tuple(sorted(tracker.years))
@@ -304,6 +309,12 @@ class BusinessCalendar:
             idle = 0 if info.windows else idle + 1
             self._check_idle(idle)
             day += _DAY
+
+    def _share_of_day(self, at: datetime, share: float, tracker: _Uncovered) -> timedelta:
+        """`share` of the working time of the working day `at` falls on (or rolls forward to)."""
+        day = self._add_duration(at, timedelta(0), tracker).astimezone(self.zone).date()
+        worked = sum((end - start for start, end in tracker.day(day).windows), timedelta(0))
+        return worked * share
 
     def _add_days(self, at: datetime, days: int, tracker: _Uncovered) -> datetime:
         anchor = self._add_duration(at, timedelta(0), tracker).astimezone(self.zone)

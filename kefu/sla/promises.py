@@ -31,7 +31,8 @@ DUE = "promise.due"
 REMIND_AT = (0.5, 0.9)
 MAX_AHEAD = timedelta(days=366)
 
-# What keeps a promise of each kind: the fact ("message", "call", "refund", "shipment", …).
+# What keeps a promise of each kind: the fact ("message" — a person's reply, see
+# `kefu.sla.reactions` —, "call", "refund", "shipment", …).
 KEPT_BY: dict[PromiseKind, frozenset[str]] = {
     PromiseKind.update: frozenset({"message", "call"}),
     PromiseKind.callback: frozenset({"call"}),
@@ -58,10 +59,11 @@ def due_from(
     ticket: Ticket | None,
     start: datetime,
     business_minutes: float = 0,
-    business_days: int = 0,
+    business_days: float = 0,
     strict: bool = True,
 ) -> datetime:
-    """`start` + business days and minutes on the ticket's SLA calendar (else the back-office one).
+    """`start` + business days and minutes on the ticket's SLA calendar (else the back-office one);
+    a fraction of a day ("1.5个工作日") is that share of a working day (see `BusinessCalendar.add`).
 
     `strict=False` for the system's own ETAs (breach apologies, escalations): a strict calendar's
     refusal there would roll back the breach, or the customer's message that triggered it.

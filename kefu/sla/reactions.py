@@ -66,10 +66,15 @@ def _open_tickets_of(session: Session, conversation_id: int) -> list[Ticket]:
     "ticket.assigned",
     "ticket.conversation_linked",
     "handoff.answered",
+    "promise.made",
     "promise.kept",
 )
 def _touched(session: Session, ev: Event) -> None:
-    """Anything done on an open ticket resets its idle timer; a closed one needs none."""
+    """Anything done on an open ticket resets its idle timer; a closed one needs none.
+
+    A promise made counts: the customer was just told by when, and every escalation makes one, so
+    a ticket that has just climbed the ladder is not escalated again as idle in the same sweep.
+    """
     ticket = _ticket(session, ev)
     if ticket is not None:
         _reset_idle(session, ticket)
@@ -172,15 +177,18 @@ def _message(session: Session, ev: Event) -> None:
             tracking.on_reply(session, ticket, human=human)
             if human:
                 _reset_idle(session, ticket)
-        # One look-up keeps what the message fulfils: on these tickets and the customer's own.
-        promises.on_fact(
-            session,
-            actor=actor,
-            customer_id=ev.customer_id,
-            ticket_ids=[t.id for t in tickets],
-            fact="message",
-            ref=f"message:{ev.payload.get('message_id')}",
-        )
+        if human:
+            # One look-up keeps what the message fulfils: on these tickets and the customer's own.
+            # Only a person's reply: the bot's answer, an auto-reply or the system's own apology
+            # on a breach is no news from whoever promised to get back to the customer.
+            promises.on_fact(
+                session,
+                actor=actor,
+                customer_id=ev.customer_id,
+                ticket_ids=[t.id for t in tickets],
+                fact="message",
+                ref=f"message:{ev.payload.get('message_id')}",
+            )
         return
     if not tickets:
         return  # a chat with no open ticket: no clock to move, nobody to tell

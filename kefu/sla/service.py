@@ -81,7 +81,7 @@ def propose(
                 session,
                 ticket=ticket,
                 start=now,
-                business_days=int(found.business.amount) if days else 0,
+                business_days=found.business.amount if days else 0,
                 business_minutes=0 if days else found.business.amount * 60,
             )
         out.append(

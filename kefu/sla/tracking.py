@@ -2,7 +2,8 @@
 
 Called in the same transaction as the fact that moves the clock (a ticket created, a reply sent,
 a status changed), so the targets can never disagree with the ticket. Warnings and breaches are
-durable timers (`kefu.timers`); firing re-checks the row, so a stale timer does nothing.
+durable timers (`kefu.timers`) handled in `kefu.sla.breaches`; firing re-checks the row, so a
+stale timer does nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kefu.customers.models import Customer
 from kefu.sla import policies, windows
 from kefu.sla.models import SlaPolicy, Target, TargetStatus, TicketTarget
 from kefu.tickets.models import Ticket, TicketStatus, TicketType
+from kefu.tickets.rules import OPEN_STATUSES
 from kefu.timers import service as timers
 
 WARN = "sla.warn"
@@ -74,7 +76,9 @@ def apply_policy(
     Runs at creation and again when a matching fact changes (priority, category, tags), keeping
     each running target's original start: a P3 raised to P1 is due by the P1 clock from the start.
     A target that was paused keeps the time it used instead (its start says nothing of the pause).
-    `strict`: an agent's own change may be refused by a strict calendar; see `kefu.sla.windows`.
+    A target the new policy lacks is dropped, and armed again from its start should a later policy
+    ask for it again (a tag put on and taken off). `strict`: an agent's own change may be refused
+    by a strict calendar; see `kefu.sla.windows`.
     """
     now = clock.now()
     policy = policies.choose(
@@ -84,15 +88,24 @@ def apply_policy(
     wanted = policy.targets if policy is not None else {}
     for target, old in existing.items():
         if target.value not in wanted and old.status in LIVE:
-            _stop(session, old, TargetStatus.cancelled)
+            _drop(session, old)
     if policy is None:
         return None
     for name, spec in wanted.items():
         target = Target(name)
         row = existing.get(target)
-        if target is Target.next_response and row is None:
+        if row is not None and _dropped(row):
+            # Asked for again: armed below from its own start, as a new target would be; a
+            # closed ticket's clocks stay stopped, and a next response is owed only once the
+            # customer writes again.
+            if ticket.status not in OPEN_STATUSES:
+                continue
+            if target is Target.next_response:
+                _terms(row, policy, spec)
+                continue
+        elif target is Target.next_response and row is None:
             continue  # owed only once the customer writes after a reply: on_customer_message
-        if row is not None and row.status not in LIVE:
+        elif row is not None and row.status not in LIVE:
             continue
         if row is None:
             row = TicketTarget(
@@ -134,9 +147,7 @@ def _reapply(
 ) -> None:
     """Put a live target on `policy`'s terms; what it has left is measured before they change."""
     old_budget, old_left = row.budget_minutes * 60, _time_left(session, row, now, strict=strict)
-    row.policy_id = policy.id
-    row.business = spec.get("clock", "business") == "business"
-    row.budget_minutes = spec["minutes"]
+    _terms(row, policy, spec)
     if old_left is None:  # new, or never paused: the whole new budget from the original start
         _arm(session, row, policy, start=row.started_at, strict=strict)
         return
@@ -145,6 +156,24 @@ def _reapply(
         row.remaining_seconds = left  # the new budget applies from the resume
     else:
         _arm(session, row, policy, start=now, seconds=left, strict=strict)
+
+
+def _terms(row: TicketTarget, policy: SlaPolicy, spec: dict[str, Any]) -> None:
+    row.policy_id = policy.id
+    row.business = spec.get("clock", "business") == "business"
+    row.budget_minutes = spec["minutes"]
+
+
+def _drop(session: Session, row: TicketTarget) -> None:
+    """The ticket's policy no longer has this target: it stops, and belongs to no policy."""
+    _stop(session, row, TargetStatus.cancelled)
+    row.policy_id = None
+
+
+def _dropped(row: TicketTarget) -> bool:
+    """Dropped by a policy change (not stopped by a resolution): only `apply_policy` brings it
+    back, when a policy asks for it again; the ticket's other facts leave it alone."""
+    return row.status is TargetStatus.cancelled and row.policy_id is None
 
 
 def _time_left(session: Session, row: TicketTarget, now: datetime, *, strict: bool) -> int | None:
@@ -313,7 +342,7 @@ def on_customer_message(session: Session, ticket: Ticket) -> None:
         )  # armed by the restart below, as cycle 1
         session.add(row)
         session.flush()
-    if row.status is TargetStatus.running:
+    if row.status is TargetStatus.running or _dropped(row):
         return
     _restart(session, row, now)
 
@@ -323,6 +352,8 @@ def on_status(session: Session, ticket: Ticket, *, previous: TicketStatus) -> No
     now = clock.now()
     new = ticket.status
     for row in targets_of(session, ticket.id):
+        if _dropped(row):
+            continue
         if new in (TicketStatus.resolved, TicketStatus.closed):
             if row.target is Target.resolution:
                 _meet(session, row, now)
@@ -337,60 +368,3 @@ def on_status(session: Session, ticket: Ticket, *, previous: TicketStatus) -> No
             Target.update_cadence,
         ):
             _restart(session, row, now)
-
-
-# --- timers ------------------------------------------------------------------------------------
-
-
-def _live_row(session: Session, payload: dict[str, object]) -> TicketTarget | None:
-    row = session.get(TicketTarget, payload.get("target_id"), with_for_update=True)
-    if row is None or row.status is not TargetStatus.running or row.cycle != payload.get("cycle"):
-        return None  # met, paused or restarted since the timer was set: nothing to do
-    return row
-
-
-@timers.handler(WARN)
-def _fire_warning(session: Session, timer: timers.Timer) -> None:
-    row = _live_row(session, timer.payload)
-    if row is None or row.warned_at is not None:
-        return
-    row.warned_at = clock.now()
-    ticket = session.get(Ticket, row.ticket_id)
-    assert ticket is not None
-    events.record(
-        session,
-        actor=Actor.system(row.workspace_id),
-        type="sla.warning",
-        customer_id=ticket.customer_id,
-        ticket_id=ticket.id,
-        payload={
-            "target": row.target.value,
-            "due_at": row.due_at.isoformat() if row.due_at else None,
-        },
-    )
-
-
-@timers.handler(BREACH)
-def _fire_breach(session: Session, timer: timers.Timer) -> None:
-    row = _live_row(session, timer.payload)
-    if row is None:
-        return
-    now = clock.now()
-    row.status = TargetStatus.breached
-    row.breached_at = now
-    ticket = session.get(Ticket, row.ticket_id)
-    assert ticket is not None
-    events.record(
-        session,
-        actor=Actor.system(row.workspace_id),
-        type="sla.breached",
-        customer_id=ticket.customer_id,
-        ticket_id=ticket.id,
-        payload={
-            "target": row.target.value,
-            "due_at": row.due_at.isoformat() if row.due_at else None,
-        },
-    )
-    from kefu.sla import breaches  # breaches escalates, which reads promises: import at use
-
-    breaches.target_breached(session, row, ticket)
