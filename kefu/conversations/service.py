@@ -243,7 +243,12 @@ def post(
         type="message.note_added" if internal else "message.created",
         customer_id=conv.customer_id,
         conversation_id=conv.id,
-        payload={"message_id": message_id, "direction": direction.value, "excerpt": body[:EXCERPT]},
+        payload={
+            "message_id": message_id,
+            "direction": direction.value,
+            "excerpt": body[:EXCERPT],
+            **({"reopened": True} if reopen else {}),
+        },
     )
     return Posted(msg, conv, created=True)
 

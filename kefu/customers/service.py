@@ -272,6 +272,16 @@ def merge(
     order_ids = list(session.scalars(select(Order.id).where(Order.customer_id == source.id)))
     # Compensation given to either profile is the person's: their limits count it once merged.
     grant_ids = list(session.scalars(select(Grant.id).where(Grant.customer_id == source.id)))
+    # Profiles merged into the source earlier now stand for the target too. Pointing them at the
+    # target keeps merges one level deep — what every reader of `merged_into_id` relies on (the
+    # timeline, new tickets, promises): a chain A → B → C would hide A's history from C.
+    absorbed_ids = list(
+        session.scalars(
+            select(Customer.id).where(
+                Customer.workspace_id == actor.workspace_id, Customer.merged_into_id == source.id
+            )
+        )
+    )
     added_tags = sorted(set(source.tags) - set(target.tags))
 
     _rehome(session, CustomerIdentity, identity_ids, to=target.id)
@@ -279,6 +289,7 @@ def merge(
     _rehome(session, Ticket, ticket_ids, to=target.id)
     _rehome(session, Order, order_ids, to=target.id)
     _rehome(session, Grant, grant_ids, to=target.id)
+    _repoint(session, absorbed_ids, to=target.id, only_from=source.id)
     target.tag_rows.extend(CustomerTag(tag=t) for t in added_tags)
     source.merged_into_id = target.id
     source.updated_at = target.updated_at = clock.now()
@@ -295,6 +306,7 @@ def merge(
             "tickets": ticket_ids,
             "orders": order_ids,
             "grants": grant_ids,
+            "customers": absorbed_ids,
             "tags": added_tags,
         },
     )
@@ -327,6 +339,7 @@ def unmerge(session: Session, *, actor: Actor, merge_id: int) -> CustomerMerge:
     _rehome(session, Ticket, moved["tickets"], to=source.id, only_from=target.id)
     _rehome(session, Order, moved.get("orders", []), to=source.id, only_from=target.id)
     _rehome(session, Grant, moved.get("grants", []), to=source.id, only_from=target.id)
+    _repoint(session, moved.get("customers", []), to=source.id, only_from=target.id)
     target.tag_rows[:] = [t for t in target.tag_rows if t.tag not in set(moved["tags"])]
     source.merged_into_id = None
     record.undone_at = source.updated_at = target.updated_at = clock.now()
@@ -351,6 +364,16 @@ def _rehome(
     if only_from is not None:
         stmt = stmt.where(model.customer_id == only_from)
     session.execute(stmt.values(customer_id=to))
+
+
+def _repoint(session: Session, ids: list[int], *, to: int, only_from: int) -> None:
+    """Merged-away profiles `ids` that still point at `only_from` now point at `to`."""
+    if ids:
+        session.execute(
+            update(Customer)
+            .where(Customer.id.in_(ids), Customer.merged_into_id == only_from)
+            .values(merged_into_id=to)
+        )
 
 
 def _announce(

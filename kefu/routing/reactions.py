@@ -4,7 +4,9 @@
   writing angrily while waiting moves them up to a senior agent and tells the supervisor;
 - an agent writes: they are active (not away);
 - a conversation is assigned by hand: it leaves the queue; the agent it left has room again;
-- a conversation closes: it leaves the queue; its agent has room again and takes the next one.
+- a conversation closes: it leaves the queue; its agent has room again and takes the next one;
+- a staff member is deactivated: offline, and their open conversations are routed again (a closed
+  one still naming them is routed when the customer writes into it).
 
 Staff unassigning or reopening a conversation does not route it: it is routed when the customer
 writes (or the bot hands over), so nobody is handed a conversation that waits for nothing.
@@ -17,8 +19,9 @@ import importlib
 from sqlalchemy.orm import Session
 
 from kefu import events
+from kefu.auth.models import Staff
 from kefu.conversations.models import Conversation, ConversationStatus
-from kefu.routing import alerts, core, presence, rules, service
+from kefu.routing import alerts, core, leavers, presence, rules, service
 from kefu.routing.emotion import is_angry
 from kefu.routing.models import EntryStatus, QueueEntry
 from kefu.routing.needs import Assessment
@@ -35,8 +38,18 @@ def _message(session: Session, ev: Event) -> None:
     if ev.payload.get("direction") != "inbound":
         return
     conv = session.get(Conversation, ev.conversation_id)
-    if conv is None or conv.status is not ConversationStatus.open or conv.assignee_id is not None:
+    if conv is None or conv.status is not ConversationStatus.open:
         return
+    if conv.assignee_id is not None:
+        # An agent's open chats are released when they are deactivated (leavers.py); a chat that
+        # was closed then reopens with them still named: it is nobody's, and routed below like
+        # any chat nobody has. Only a reopening message looks (no query on every message).
+        if not ev.payload.get("reopened"):
+            return
+        assignee = session.get(Staff, conv.assignee_id)
+        if assignee is None or assignee.active:
+            return
+        leavers.unassign_departed(session, conv)
     if _bot_answers(session, conv):
         return  # the bot answers first; it hands over through service.need_human
     text = str(ev.payload.get("excerpt", ""))
@@ -99,6 +112,13 @@ def _closed(session: Session, ev: Event) -> None:
     conv = session.get(Conversation, ev.conversation_id)
     if conv is not None and conv.assignee_id is not None:
         service.pull_for(session, workspace_id=ev.workspace_id, staff_id=conv.assignee_id)
+
+
+@events.react("staff.deactivated")
+def _left(session: Session, ev: Event) -> None:
+    leavers.release_agent(
+        session, workspace_id=ev.workspace_id, staff_id=int(ev.payload["staff_id"])
+    )
 
 
 def _bot_answers(session: Session, conv: Conversation) -> bool:

@@ -285,6 +285,11 @@ def pull_for(session: Session, *, workspace_id: int, staff_id: int) -> list[int]
     """
     settings = rules.settings_of(session, workspace_id)
     now = clock.now()
+    # Locked for the whole pull, and before their load is counted: a concurrent routing decision
+    # waits rather than overfill them, and the count below sees what it assigned.
+    session.scalars(
+        select(AgentPresence).where(AgentPresence.staff_id == staff_id).with_for_update()
+    ).first()
     infos = snapshot.roster(
         session,
         workspace_id=workspace_id,
@@ -295,19 +300,20 @@ def pull_for(session: Session, *, workspace_id: int, staff_id: int) -> list[int]
     )
     if not infos:
         return []
-    # Locked for the whole pull: a concurrent routing decision waits rather than overfill them.
-    session.scalars(
-        select(AgentPresence).where(AgentPresence.staff_id == staff_id).with_for_update()
-    ).first()
     agent = infos[0].agent
     taken: list[int] = []
     while True:
         entry = core.pick_next(agent, _waiting_for(session, workspace_id, agent))
         if entry is None:
             return taken
-        row = session.get(QueueEntry, entry.entry_id)
-        assert row is not None
-        conv = session.get(Conversation, row.conversation_id)
+        # The queue was read without locks: another agent's pull may have taken this entry since.
+        # Lock it and read it again (not the session's copy); the conversation likewise.
+        row = session.get(QueueEntry, entry.entry_id, with_for_update=True, populate_existing=True)
+        if row is None or row.status is not EntryStatus.waiting:
+            continue
+        conv = session.get(
+            Conversation, row.conversation_id, with_for_update=True, populate_existing=True
+        )
         assert conv is not None
         if conv.assignee_id is not None or conv.status is ConversationStatus.closed:
             leave_queue(session, conv.id, assigned_to=None, status=EntryStatus.cancelled)

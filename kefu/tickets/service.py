@@ -237,6 +237,12 @@ def transition(
     elif to is TicketStatus.open and current in (TicketStatus.resolved, TicketStatus.closed):
         ticket.resolved_at = ticket.closed_at = None
     reopened = to is TicketStatus.open and current in (TicketStatus.resolved, TicketStatus.closed)
+    if reopened:
+        # Only open tickets are handed over when their owner leaves: one resting resolved or
+        # closed still names them, and must not come back to someone nobody can reach.
+        owner = session.get(Staff, ticket.owner_id) if ticket.owner_id is not None else None
+        if owner is None or not owner.active:
+            _hand_over(session, actor, ticket, leaver_id=ticket.owner_id)
     kind = "ticket.reopened" if reopened else "ticket.status_changed"
     _record(session, actor, ticket, kind, {"from": current.value, "to": to.value, "note": note})
     session.flush()
@@ -335,17 +341,22 @@ def hand_over_from(session: Session, *, actor: Actor, staff_id: int) -> list[Tic
         )
     )
     for ticket in moved:
-        heir = ownership.duty_owner(
-            session, workspace_id=actor.workspace_id, team_id=ticket.team_id, exclude=staff_id
-        )
-        ticket.owner_id = heir.id
-        ticket.updated_at = clock.now()
-        _record(
-            session,
-            actor,
-            ticket,
-            "ticket.assigned",
-            {"from": staff_id, "to": heir.id, "note": "离职/停用交接"},
-        )
+        _hand_over(session, actor, ticket, leaver_id=staff_id)
     session.flush()
     return moved
+
+
+def _hand_over(session: Session, actor: Actor, ticket: Ticket, *, leaver_id: int | None) -> None:
+    """The duty owner takes the ticket of someone who left (or of nobody)."""
+    heir = ownership.duty_owner(
+        session, workspace_id=ticket.workspace_id, team_id=ticket.team_id, exclude=leaver_id
+    )
+    ticket.owner_id = heir.id
+    ticket.updated_at = clock.now()
+    _record(
+        session,
+        actor,
+        ticket,
+        "ticket.assigned",
+        {"from": leaver_id, "to": heir.id, "note": "离职/停用交接"},
+    )
