@@ -139,20 +139,24 @@ def request_callback(
 ) -> CallbackTask:
     """Owe the customer a call: a task with a promise and a due time, routed like a chat.
 
-    A customer who asks twice gets the open task back, not a second one.
+    A customer who asks twice gets the open task back, not a second one — calling the number
+    they gave last (a corrected typo must not send the agent to the old one).
     """
     if actor.kind == "staff":
         require(actor, Perm.converse)
     customer = customers.get(session, actor=actor, customer_id=customer_id)
     customer = resolution.live(session, customer)
+    # Checked before the open task is looked at: a bad number is a 422 whether or not one is owed.
+    number = customers.normalize_identity(IdentityKind.phone, number) if number else None
     open_task = session.scalars(
-        scoped(CallbackTask, actor).where(
-            CallbackTask.customer_id == customer.id, CallbackTask.status == CallbackStatus.open
-        )
+        scoped(CallbackTask, actor)
+        .where(CallbackTask.customer_id == customer.id, CallbackTask.status == CallbackStatus.open)
+        .with_for_update()
     ).first()
     if open_task is not None:
+        if number and number != open_task.number:
+            _renumber(session, actor, open_task, number)
         return open_task
-    number = customers.normalize_identity(IdentityKind.phone, number) if number else None
     number = number or _phone_of(session, customer.id)
     if not number:
         raise Invalid(
@@ -202,6 +206,33 @@ def request_callback(
     if conv_id is not None:
         _route(session, system, conv_id)
     return task
+
+
+def _renumber(session: Session, actor: Actor, task: CallbackTask, number: str) -> None:
+    """The customer gave another number for the call owed: the task, its promise's wording and
+    the agent's thread say the new one."""
+    old, task.number = task.number, number
+    if task.promise_id is not None:
+        promise = session.get(Promise, task.promise_id)
+        if promise is not None and promise.status is PromiseStatus.open:
+            promise.text = promise.text.replace(mask_phone(old), mask_phone(number))
+    if task.conversation_id is not None:
+        conversations.post_message(
+            session,
+            actor=Actor.system(task.workspace_id),
+            conversation_id=task.conversation_id,
+            body=f"回电号码改为 {mask_phone(number)} · callback number changed",
+            internal=True,
+        )
+    events.record(
+        session,
+        actor=actor,
+        type="callback.renumbered",
+        customer_id=task.customer_id,
+        conversation_id=task.conversation_id,
+        payload={"callback_id": task.id, "from": mask_phone(old), "to": mask_phone(number)},
+    )
+    session.flush()
 
 
 def _callback_conversation(

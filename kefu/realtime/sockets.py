@@ -41,18 +41,26 @@ class _Closed(Exception):
 async def _frame(conn: Connection, timeout: float) -> dict[str, Any] | None:
     """The next frame as a dict; None (after an error frame) when it is not a JSON object."""
     try:
-        text = await asyncio.wait_for(conn.ws.receive_text(), timeout)
+        message = await asyncio.wait_for(conn.ws.receive(), timeout)
     except TimeoutError as exc:
         conn.close_code = CLOSE_SILENT
         raise _Closed("silent") from exc
-    except (WebSocketDisconnect, RuntimeError, KeyError) as exc:
+    except (WebSocketDisconnect, RuntimeError) as exc:
         raise _Closed("gone") from exc
+    if message["type"] == "websocket.disconnect":
+        raise _Closed("gone")
+    text = message.get("text")
+    if text is None:
+        # A binary frame: answered like any frame that is no JSON object, and the socket stays
+        # (closing it sent a client that speaks binary into a reconnect loop).
+        conn.send(protocol.error_frame(protocol.BAD_JSON, conn.lang))
+        return None
     if len(text) > protocol.MAX_FRAME_CHARS:
         conn.send(protocol.error_frame(protocol.TOO_LARGE, conn.lang))
         return None
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nesting past the decoder's depth is not ValueError
         data = None
     if not isinstance(data, dict):
         conn.send(protocol.error_frame(protocol.BAD_JSON, conn.lang))

@@ -11,6 +11,7 @@ answer written as a new mail still finds its ticket.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import smtplib
 from email.message import EmailMessage as MimeMessage
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 SEND = "email.send"
 MAX_ATTEMPTS = 6  # with the timers' back-off: about 16 minutes of retrying before giving up
 MAX_REFERENCES = 20
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 @events.react("message.created")
@@ -116,7 +118,11 @@ def _subject(session: Session, conv: Conversation, subject: str) -> str:
         .where(TicketConversation.conversation_id == conv.id)
         .order_by(Ticket.id)
     ).first()
-    subject = subject.strip() or conv.subject or "客服回复"
+    # One line: a header with a line break is refused when the mail is built, and the reply
+    # would then wait in the outbox forever (subjects stored before parse made them one line).
+    subject = (
+        _CONTROL.sub(" ", subject).strip() or _CONTROL.sub(" ", conv.subject).strip() or "客服回复"
+    )
     if number is not None and f"[#{number}]" not in subject:
         subject = f"[#{number}] {subject}"
     if not subject.lower().startswith(("re:", "回复:", "回复：")):

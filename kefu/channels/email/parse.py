@@ -6,11 +6,13 @@ a `Mail` with what could be read, or `Unreadable` — never an exception from de
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import html
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
+from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 
@@ -22,6 +24,12 @@ MAX_ATTACHMENTS = 20
 _MSGID = re.compile(r"<[^<>\s]{1,490}>")
 _HEADER_MSGID = re.compile(r"(?im)^message-id:\s*(<[^<>\s]{1,490}>)")
 _TICKET_NO = re.compile(r"\[#(\d{1,9})\]")
+# A header is one line of text: an encoded word may decode to CR/LF (or other controls), which
+# would make every reply in the thread unbuildable, so they become spaces.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# Chinese mail clients label GBK (and GB18030) text "gb2312", whose codec refuses the rarer
+# characters of people's and places' names (喆, 堃, 镕). GB18030 is a superset of both.
+_GB_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}
 _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote"}
 # Lines that start the quoted previous mail in replies (Gmail, Outlook, Chinese clients).
 _QUOTE_START = re.compile(
@@ -89,7 +97,58 @@ def _header(msg: Message, name: str) -> str:
         value = None
     if value is None:
         return ""
-    return str(value).replace("\x00", "").strip()
+    return _one_line(str(value))
+
+
+def _one_line(value: str) -> str:
+    return _CONTROL.sub(" ", value).strip()
+
+
+def _codec(charset: str | None) -> str | None:
+    if not charset:
+        return None
+    name = charset.strip().lower()
+    try:
+        name = codecs.lookup(_GB_SUPERSET.get(name, name)).name
+    except (LookupError, ValueError):
+        return None
+    return _GB_SUPERSET.get(name, name)
+
+
+def decode_text(data: bytes, charset: str | None) -> str:
+    """Text in the declared charset if it reads so, else UTF-8, else GB18030 (what unlabelled
+    Chinese mail mostly is), else the first of them with U+FFFD for what does not read."""
+    codecs_ = list(dict.fromkeys(c for c in (_codec(charset), "utf-8", "gb18030") if c))
+    for codec in codecs_:
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return data.decode(codecs_[0], errors="replace")
+
+
+def _raw_header(msg: Message, name: str) -> str | None:
+    """The header as it came (8-bit bytes kept as surrogate escapes), not yet decoded."""
+    return next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)
+
+
+def _text_header(msg: Message, name: str, value: str | None = None) -> str:
+    """A header meant for people (Subject, a display name) decoded from its raw form with the
+    charsets Chinese clients really use; the parser's reading if the raw form is unusable."""
+    if value is None:
+        value = _raw_header(msg, name)
+        if value is None:
+            return ""
+    try:
+        data = value.encode("ascii", "surrogateescape")  # the bytes as they came
+        if not data.isascii():  # 8-bit header: RFC 6532 UTF-8, or a client's raw GBK
+            return _one_line(decode_text(data, None))
+        words = decode_header(value)
+        return _one_line(
+            "".join(w if isinstance(w, str) else decode_text(w, cs) for w, cs in words)
+        )
+    except Exception:  # noqa: BLE001 — never worse than the parser's own reading
+        return _header(msg, name) if name else _one_line(value)
 
 
 def _ids(value: str) -> list[str]:
@@ -99,9 +158,16 @@ def _ids(value: str) -> list[str]:
 def _read(msg: Message, raw: bytes) -> Mail:
     if not isinstance(msg, EmailMessage) or not msg.keys():
         raise Unreadable("no headers")
+    # The display name decoded from the raw header (its charset, one line); the address as the
+    # parser reads it, or from the raw header when the parser refuses the whole From line.
+    raw_name, raw_addr = parseaddr(_one_line(_raw_header(msg, "From") or ""))
     from_name, from_addr = parseaddr(_header(msg, "From"))
+    if "@" not in from_addr and " " not in raw_addr.strip():
+        from_name, from_addr = raw_name, raw_addr.strip()
     if "@" not in from_addr:
         raise Unreadable("no sender address")
+    if raw_name and raw_addr.lower() == from_addr.lower():
+        from_name = _text_header(msg, "", raw_name)
     message_id = (_ids(_header(msg, "Message-ID")) or [""])[0]
     if not message_id:
         message_id = f"<noid.{hashlib.sha256(raw).hexdigest()[:40]}@kefu.invalid>"
@@ -112,12 +178,13 @@ def _read(msg: Message, raw: bytes) -> Mail:
     mail = Mail(
         message_id=message_id,
         in_reply_to=in_reply_to,
-        references=_ids(_header(msg, "References")),
+        # Oldest first: the ids a reply answers are the last ones.
+        references=_MSGID.findall(_header(msg, "References"))[-50:],
         from_addr=from_addr.lower()[:254],
         from_name=from_name[:120],
         reply_to=_reply_to(msg),
         to_addrs=[a.lower()[:254] for a in to][:50],
-        subject=_header(msg, "Subject")[:300],
+        subject=_text_header(msg, "Subject")[:300],
         text=text,
         html=body_html,
         size=len(raw),
@@ -150,12 +217,7 @@ def _decoded(part: Message) -> str:
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         return ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        text = data.decode(charset, errors="replace")
-    except LookupError:  # an unknown charset name
-        text = data.decode("utf-8", errors="replace")
-    return text.replace("\x00", "")
+    return decode_text(data, part.get_content_charset()).replace("\x00", "")
 
 
 def _body(msg: Message, parts: list[Message]) -> tuple[str, str, list[Message]]:
