@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from starlette.requests import Request
 
 from kefu.auth.models import Role
+from kefu.orders.aftersales_models import ScanCode
 from kefu.runtime import Runtime
 from kefu.web import i18n
 from kefu.web.routes import NODE_MODULES, VENDOR
@@ -56,6 +57,19 @@ def test_every_text_of_the_pages_has_its_chinese_translation() -> None:
     assert untranslated == []
     # The English catalog knows the same ids (its texts are the ids themselves).
     assert used <= set(i18n.catalog("en"))
+
+
+def test_every_event_type_the_timeline_can_show_has_a_label_in_both_languages() -> None:
+    # The customer timeline labels each event by its type (t(ev.type)); one without a label
+    # would show as "customer.unreachable" to the agent.
+    kinds: set[str] = set()
+    for path in WEB.parent.rglob("*.py"):
+        kinds |= set(re.findall(r'\btype="([a-z_]+\.[a-z_]+)"', path.read_text()))
+    assert len(kinds) > 40  # the scan found them
+    kinds |= {f"logistics.{code.value}" for code in ScanCode}  # orders/ingest.py builds these
+    zh, en = i18n.catalog("zh_CN"), i18n.catalog("en")
+    assert sorted(k for k in kinds if zh.get(k, k) == k) == []
+    assert sorted(k for k in kinds if en.get(k, k) == k) == []
 
 
 def test_pages_render_in_the_chosen_language_with_a_strict_script_policy(
