@@ -252,7 +252,10 @@ def test_nobody_online_turns_the_chat_into_a_ticket_with_a_promised_time(
         customer_says(customer, "半夜了还有人吗？订单地址要改")
 
         # Not a silent queue: the customer is told the ticket number and the time we reply by.
-        told = customer.locator(f"{WIDGET} .note", has_text=re.compile(r"工单 #\d+"))
+        # To the minute: "工单 #12，我们会在 12月8日 12:00 前回复您".
+        told = customer.locator(
+            f"{WIDGET} .note", has_text=re.compile(r"工单 #\d+.*\d+月\d+日 \d\d:\d\d 前回复")
+        )
         expect(told).to_be_visible()
         expect(customer.locator(f"{WIDGET} .queue")).to_be_hidden()
         assert customer.errors == []  # type: ignore[attr-defined]

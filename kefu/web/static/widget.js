@@ -69,6 +69,11 @@
     });
   }
 
+  // A promised time to the minute ("12月8日 12:00"): seconds on a promise only read as noise.
+  function dueText(iso) {
+    return new Date(iso).toLocaleString(LANG, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  }
+
   function uid() {
     if (window.crypto && crypto.randomUUID) return "w-" + crypto.randomUUID();
     var b = crypto.getRandomValues(new Uint8Array(16));
@@ -407,7 +412,7 @@
         return res.json().then(function (data) {
           if (!res.ok) throw new Error((data && data.detail) || res.status);
           form.remove();
-          note(t("We will call you back.") + (data.due_at ? " " + new Date(data.due_at).toLocaleString(LANG) : ""));
+          note(t("We will call you back.") + (data.due_at ? " " + dueText(data.due_at) : ""));
         });
       }).catch(function (err) { note(err.message); });
     });
@@ -548,7 +553,7 @@
     } else if (f.type === "ticket") {
       // Nobody online: the chat became a ticket with a promised reply time — say when.
       ui.queue.setAttribute("hidden", "");
-      var due = f.promise && f.promise.due_at ? new Date(f.promise.due_at).toLocaleString(LANG) : "";
+      var due = f.promise && f.promise.due_at ? dueText(f.promise.due_at) : "";
       note(t("No agent is online now. Ticket #{number} is open; we will reply by {due}.", { number: f.number, due: due }));
     } else if (f.type === "conversation") {
       if (f.event === "assigned" || f.event === "transferred") {

@@ -1,6 +1,6 @@
 // The pane's actions: take, transfer, close/reopen, create or link a ticket, make a promise.
 
-import { api, clear, el, t, toast, uid } from "./common.js";
+import { api, clear, el, t, toast, uid, when } from "./common.js";
 import { drawHeader, loadDeadlines, refreshProfile, upsert } from "./workbench.js";
 
 const $ = (id) => document.getElementById(id);
@@ -113,7 +113,7 @@ async function makePromise(state) {
       due_at: new Date(due.value).toISOString(),
     },
   });
-  toast(t("Promise recorded: due {when}.", { when: new Date(promise.due_at).toLocaleString() }));
+  toast(t("Promise recorded: due {when}.", { when: when(promise.due_at) }));
   loadDeadlines();
 }
 
