@@ -144,7 +144,7 @@ def _live(turn: Turn, pending: dict[str, Any]) -> BotCampaign | None:
 
 def out_of_range(turn: Turn, pending: dict[str, Any]) -> bool:
     """A number that picks no option ("7" of 3): ask again, keep the quiz going."""
-    if DIGIT.match(turn.text) is None:
+    if DIGIT.match(turn.typed) is None:
         return False
     turn.say("campaign_pick", count=len(pending.get("options") or []))
     turn.offer("campaign", pending.get("options") or [], **_extra(pending))

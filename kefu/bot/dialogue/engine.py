@@ -4,7 +4,7 @@ Order of decisions: an answer to options the bot offered (order, candidate, did-
 confirm, a campaign quiz's step or offer) → a request for a person → anger → a request for a
 running campaign's rules (its quiz: campaign.py) → an order flow → greeting/thanks → the knowledge
 base (a sure answer with "did this help?", else a campaign's quiz offer, else the top 3 as
-numbered options) → "I didn't get that",
+numbered options) → "I didn't get that" (or, to a message without words, "how can I help?"),
 and on the second failed turn in a row, a person. Every turn ends with the way to a person (a
 button; the line explaining it on the first turn).
 """
@@ -92,6 +92,9 @@ def respond(session: Session, conv: Conversation, dialogue: BotDialogue, body: s
     turn = Turn(session, conv, dialogue, text, language(text, dialogue))
     turn.set(lang=turn.lang)
     decide(turn)
+    # What the bot said, for the handoff summary: read before the way to a person is added, which
+    # is a line of its own only on the first turn (a button under the last reply after that).
+    said = list(turn.replies)
     if turn.replies and not turn.handed_over:
         _way_to_a_person(turn)
     for i, reply in enumerate(turn.replies):
@@ -102,8 +105,8 @@ def respond(session: Session, conv: Conversation, dialogue: BotDialogue, body: s
             body=reply,
             actions=turn.buttons.get(i),
         )
-    if not turn.handed_over and turn.replies:
-        turn.log("said: " + " / ".join(r.replace("\n", " ")[:80] for r in turn.replies[:-1]))
+    if not turn.handed_over and said:
+        turn.log("said: " + " / ".join(r.replace("\n", " ")[:80] for r in said))
     dialogue.updated_at = clock.now()
     session.flush()
     return turn
@@ -128,6 +131,9 @@ def decide(turn: Turn) -> None:
             handoff.hand_over(turn, "angry", angry=True)
         else:
             turn.say("empty")
+            # Not understood all the same: asked "how can I help" a second time in a row, the
+            # customer (a sticker, a photo alone) goes round in circles — a person reads it.
+            _failed(turn)
         return
     if _answer_to_offer(turn):
         return
@@ -249,7 +255,7 @@ def _answer_to_offer(turn: Turn) -> bool:
     if not pending:
         return False
     kind, options = pending.get("kind"), pending.get("options") or []
-    text = turn.text
+    text = turn.typed
     if kind in ("feedback", "confirm", "campaign_offer"):
         yes = YES.match(text) is not None
         no = NO.match(text) is not None or (
@@ -289,8 +295,11 @@ def _answer_to_offer(turn: Turn) -> bool:
         return True
     index = _choice(text, len(options))
     if index is None and kind == "order":
-        # The customer may quote one of the offered order numbers instead of its position …
-        index = next((i for i, o in enumerate(options) if str(o.get("number")) in text), None)
+        # The customer may quote one of the offered order numbers instead of its position — as
+        # an order number of its own, not inside a longer one or a tracking number (JDV…), which
+        # would act on an order she did not name …
+        quoted = turn.order_numbers
+        index = next((i for i, o in enumerate(options) if str(o.get("number")) in quoted), None)
         if index is None and turn.order_numbers:
             # … or one not in the list (older than the recent few): the same request, on it.
             turn.clear_pending()

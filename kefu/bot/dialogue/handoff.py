@@ -8,12 +8,14 @@ workbench: intent, entities, the order, the emotion and what the bot already sai
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from sqlalchemy import select
 
 from kefu.bot.dialogue.turn import Turn
 from kefu.bot.nlu import emotion, entities
+from kefu.bot.nlu.timespans import TimeRange
 from kefu.conversations import service as conversations
 from kefu.conversations.models import Direction, Message
 from kefu.privacy import mask_phone
@@ -24,6 +26,10 @@ log = logging.getLogger(__name__)
 ENTITIES_SHOWN = 8
 EARLIER_READ = 6  # the customer's messages before the last that the summary reads entities from
 EARLIER_CHARS = 1000  # of each, as much as the bot itself reads
+LAST_SHOWN = 200  # characters of the customer's last message quoted
+LOCAL_TIME = "%m-%d %H:%M"
+# Should reading the phones fail, any run of digits long enough to be one is hidden instead.
+_DIGIT_RUN = re.compile(r"\d{7,}")
 
 REASONS = {
     "customer_asked": "客户要求转人工 customer asked for a person",
@@ -43,12 +49,40 @@ def _entities(turn: Turn) -> list[str]:
     try:
         for text in [turn.text, *_earlier_texts(turn)]:
             for e in entities.extract(text[:EARLIER_CHARS], config=turn.entity_config):
-                value = mask_phone(str(e.value)) if e.kind == "phone" else str(e.value)
+                value = _shown(e)
                 if f"{e.kind}={value}" not in out:
                     out.append(f"{e.kind}={value}")
     except Exception:  # the summary is how a failed turn reaches a person: it must not fail too
         log.exception("entities of a handoff summary")
     return out[:ENTITIES_SHOWN]
+
+
+def _shown(e: entities.Entity) -> str:
+    """An entity as the agent reads it: a phone masked, a time as said and as the range it means."""
+    if e.kind == "phone":
+        return mask_phone(str(e.value))
+    if isinstance(e.value, TimeRange):
+        start, end = e.value.start, e.value.end
+        span = start.strftime(LOCAL_TIME)
+        if end != start:
+            span += "–" + end.strftime(LOCAL_TIME)
+        return f"{e.text}({span})"
+    return str(e.value)
+
+
+def _masked_phones(turn: Turn, text: str) -> str:
+    """The customer's words with each phone number in them masked, as the entities line shows
+    them: the summary is a note many people read, the number stays in the conversation itself."""
+    try:
+        # Read in the form the entities' offsets index (full-width digits as ASCII, simplified).
+        text = entities.fold(text)
+        phones = [e for e in entities.extract(text, config=turn.entity_config) if e.kind == "phone"]
+    except Exception:  # the summary must not fail: hide every long digit run instead
+        log.exception("phones of a handoff summary")
+        return _DIGIT_RUN.sub(lambda m: mask_phone(m.group()), text)
+    for e in sorted(phones, key=lambda e: -e.start):
+        text = text[: e.start] + mask_phone(re.sub(r"[^\d+]", "", e.text)) + text[e.end :]
+    return text
 
 
 def _earlier_texts(turn: Turn) -> list[str]:
@@ -78,7 +112,7 @@ def summary(turn: Turn, reason: str) -> str:
         f"实体 Entities: {', '.join(_entities(turn)) or '-'}",
         f"订单 Order: {state.get('order_number') or '-'}",
         f"情绪 Emotion: {mood.label}{' (angry)' if mood.angry else ''}",
-        f"客户最后一句 Last message: {turn.text[:200]}",
+        f"客户最后一句 Last message: {_masked_phones(turn, turn.text[:LAST_SHOWN])}",
         "机器人已答复/已操作 Bot said/did:",
         *(f"- {entry}" for entry in done),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -56,6 +57,12 @@ class Turn:
     def order_numbers(self) -> list[str]:
         """The order numbers in the message, read once a turn (the engine and the flow ask)."""
         return entities.order_numbers(self.text, config=self.entity_config)
+
+    @cached_property
+    def typed(self) -> str:
+        """The text as an answer to options is read: full-width digits and letters (what a Chinese
+        input method types in its full-width mode, "１") as ASCII, circled numbers as digits."""
+        return unicodedata.normalize("NFKC", self.text)
 
     @property
     def state(self) -> dict[str, Any]:
