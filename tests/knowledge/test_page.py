@@ -15,6 +15,7 @@ def test_page_in_chinese_and_english(client: TestClient) -> None:
     zh = client.get("/knowledge")
     assert zh.status_code == 200 and "知识库" in zh.text and 'lang="zh-CN"' in zh.text
     assert "script-src 'self'" in zh.headers["content-security-policy"]
+    assert '<a href="/workbench">返回工作台</a>' in zh.text  # back where it says, not to /
     en = client.get("/knowledge", params={"lang": "en"})
     assert "Knowledge base" in en.text and 'lang="en"' in en.text
     script = client.get("/knowledge/static/knowledge.js")

@@ -19,7 +19,11 @@ async function api(path, { method = "GET", body } = {}) {
   if (res.status === 401) location.href = "/login";
   const isJson = (res.headers.get("content-type") || "").includes("json");
   const data = isJson ? await res.json() : await res.text();
-  if (!res.ok) throw new Error((data && data.detail) || `HTTP ${res.status}`);
+  if (!res.ok) {
+    const err = new Error((data && data.detail) || `HTTP ${res.status}`);
+    err.status = res.status;
+    throw err;
+  }
   return data;
 }
 
@@ -88,6 +92,7 @@ const lines = (value) => value.split("\n").map((s) => s.trim()).filter(Boolean);
 
 function show(entry) {
   current = entry;
+  say(""); // what was said was about the entry shown before
   $("editor-title").textContent = entry ? `#${entry.id} · ${T.version} ${entry.version}` : T.new;
   $("f-kind").value = entry ? entry.kind : "faq";
   $("f-question").value = entry ? entry.question : "";
@@ -109,7 +114,13 @@ function show(entry) {
 }
 
 async function open(id) {
-  show(await api(`/api/v1/knowledge/entries/${id}`));
+  try {
+    show(await api(`/api/v1/knowledge/entries/${id}`));
+  } catch (err) {
+    // Deleted by another editor since the list was read: say so, and read the list again.
+    say(err.message, true);
+    await list();
+  }
 }
 
 async function versions() {
@@ -171,8 +182,16 @@ for (const [id, action] of [["publish", "publish"], ["unpublish", "unpublish"]])
 
 $("delete").addEventListener("click", async () => {
   if (!current || !confirm(T.confirm_delete)) return;
-  await api(`/api/v1/knowledge/entries/${current.id}`, { method: "DELETE" });
+  let problem = null;
+  try {
+    await api(`/api/v1/knowledge/entries/${current.id}`, { method: "DELETE" });
+  } catch (err) {
+    problem = err;
+    if (err.status !== 404) { say(err.message, true); return; }
+    // 404: another editor deleted it meanwhile; gone all the same, and said so.
+  }
   show(null);
+  if (problem) say(problem.message, true);
   await list();
 });
 

@@ -110,8 +110,13 @@ function drawRisks() {
 }
 
 function alertText(frame) {
-  const kinds = { storm: t("Storm"), breach_risk: t("Breach risk"), angry: t("Angry customer") };
-  const details = [frame.topic, frame.group_name || frame.group, frame.members ? t("{n} members", { n: frame.members }) : null, frame.message || frame.text]
+  // Every kind the hub sends (kefu/realtime/hub.py _ALERTS, routing.alert's "p1" or "angry").
+  const kinds = {
+    storm: t("Storm"), breach_risk: t("Breach risk"), breach: t("SLA breached"),
+    angry: t("Angry customer"), p1: t("P1 conversation"),
+  };
+  const details = [frame.topic, frame.group_name || frame.group, frame.members ? t("{n} members", { n: frame.members }) : null,
+    frame.target ? t(frame.target) : null, frame.message || frame.text]
     .filter(Boolean).join(" · ");
   return [kinds[frame.kind] || frame.kind, details];
 }
@@ -184,6 +189,8 @@ async function listen(id) {
   if (state.listening !== id) return;
   for (const msg of page.items.reverse()) showMessage(msg);
   drawLive();
+  // The pane sits below the board's cards: on a laptop screen it opened out of sight.
+  $("listen").scrollIntoView({ block: "nearest" });
 }
 
 async function takeOver() {
