@@ -192,18 +192,22 @@ def _breach_overdue(
     rows = sorted(locked, key=lambda row: _TARGET_ORDER.index(row.target))
     for row in rows:
         row.status, row.breached_at = TargetStatus.breached, now
-        events.record(
-            session,
-            actor=Actor.system(row.workspace_id),
-            type="sla.breached",
-            customer_id=ticket.customer_id,
-            ticket_id=ticket.id,
-            payload={
-                "target": row.target.value,
-                "due_at": row.due_at.isoformat() if row.due_at else None,
-            },
-        )
+        _target_event(session, "sla.breached", row, ticket)
     return rows
+
+
+def _target_event(session: Session, kind: str, row: TicketTarget, ticket: Ticket) -> None:
+    events.record(
+        session,
+        actor=Actor.system(row.workspace_id),
+        type=kind,
+        customer_id=ticket.customer_id,
+        ticket_id=ticket.id,
+        payload={
+            "target": row.target.value,
+            "due_at": row.due_at.isoformat() if row.due_at else None,
+        },
+    )
 
 
 # --- timers ------------------------------------------------------------------------------------
@@ -224,17 +228,7 @@ def _fire_warning(session: Session, timer: timers.Timer) -> None:
     row.warned_at = clock.now()
     ticket = session.get(Ticket, row.ticket_id)
     assert ticket is not None
-    events.record(
-        session,
-        actor=Actor.system(row.workspace_id),
-        type="sla.warning",
-        customer_id=ticket.customer_id,
-        ticket_id=ticket.id,
-        payload={
-            "target": row.target.value,
-            "due_at": row.due_at.isoformat() if row.due_at else None,
-        },
-    )
+    _target_event(session, "sla.warning", row, ticket)
 
 
 @timers.handler(tracking.BREACH)
